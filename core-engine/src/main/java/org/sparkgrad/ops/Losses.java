@@ -200,7 +200,7 @@ public final class Losses {
         Tensor logp = input.logSoftmax(cd);
         Tensor picked = pick(logp, ct);
         Tensor wi = perTargetWeight(w, ct);
-        Tensor nll = wi == null ? picked.neg() : picked.mul(wi).neg();
+        Tensor nll = negate(wi == null ? picked : picked.mul(wi));
         Tensor denom = reduction == Reduction.MEAN ? (wi == null ? null : wi.sum()) : null;
         Tensor nllReduced = reduceClassLoss(nll, reduction, denom, ct.validCount);
         if (labelSmoothing == 0) return nllReduced;
@@ -266,7 +266,7 @@ public final class Losses {
         ClassTargets ct = classTargets(op, input, target, ignoreIndex);
         Tensor wi = perTargetWeight(w, ct);
         Tensor picked = pick(input, ct);
-        Tensor nll = wi == null ? picked.neg() : picked.mul(wi).neg();
+        Tensor nll = negate(wi == null ? picked : picked.mul(wi));
         return reduceClassLoss(nll, reduction, reduction == Reduction.MEAN && wi != null ? wi.sum() : null, ct.validCount);
     }
 
@@ -574,6 +574,9 @@ public final class Losses {
         Tensor wi = w.indexSelect(0, ct.index.reshape(-1)).reshape(ct.index.shape());
         return ct.ignored == null ? wi : wi.maskedFill(ct.ignored, 0);
     }
+
+    /** {@code 0 - t}: like {@code neg()} but ignored (zeroed) targets give +0, as PyTorch, not -0. */
+    private static Tensor negate(Tensor t) { return t.rsub(0.0); }
 
     /** {@code t / v} as a true division (not a multiplication by {@code 1/v}). */
     private static Tensor divScalar(Tensor t, double v) {
