@@ -98,6 +98,16 @@ public final class Blas {
             BLAS_IMPL.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, offB, ldb, a, offA, lda, beta, c, offC, ldc);
             return;
         }
+        sgemmTiled(BLAS_IMPL, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+    }
+
+    /**
+     * The cache-tiled GEMM used with the pure-Java BLAS: {@code TILE}-sized blocks of C accumulate over
+     * {@code TILE}-sized slices of k, so each block's operands stay in cache.
+     */
+    static void sgemmTiled(BLAS impl, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           float[] a, int offA, int lda, float[] b, int offB, int ldb,
+                           float beta, float[] c, int offC, int ldc) {
         for (int i0 = 0; i0 < m; i0 += TILE) {
             int mi = Math.min(TILE, m - i0);
             for (int j0 = 0; j0 < n; j0 += TILE) {
@@ -107,7 +117,7 @@ public final class Blas {
                     int ao = offA + (transA ? p0 * lda + i0 : i0 * lda + p0);
                     int bo = offB + (transB ? j0 * ldb + p0 : p0 * ldb + j0);
                     float bt = p0 == 0 ? beta : 1f;
-                    BLAS_IMPL.sgemm(transB ? "T" : "N", transA ? "T" : "N", nj, mi, kp, alpha, b, bo, ldb, a, ao, lda,
+                    impl.sgemm(transB ? "T" : "N", transA ? "T" : "N", nj, mi, kp, alpha, b, bo, ldb, a, ao, lda,
                             bt, c, offC + i0 * ldc + j0, ldc);
                 }
             }

@@ -245,7 +245,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
-        boolean intSum = (op == ReduceOp.SUM) && !x.dtype().isFloatingPoint();
+        boolean intSum = op != ReduceOp.MEAN && op != ReduceOp.LOGSUMEXP && !x.dtype().isFloatingPoint();
         if (!x.dtype().isFloatingPoint() && !intSum) {
             throw new IllegalArgumentException(op + " is not supported for dtype " + x.dtype().torchName());
         }
@@ -259,8 +259,15 @@ public final class CpuBackend implements Backend {
         int base = r.data.storageOffset(), len = r.len;
         if (intSum) {
             for (int row = 0; row < r.rows; row++) {
-                long acc = 0;
-                for (int i = 0; i < len; i++) acc += in.getLong(base + row * len + i);
+                int o = base + row * len;
+                long acc = op == ReduceOp.PROD ? 1 : (op == ReduceOp.SUM ? 0 : in.getLong(o));
+                for (int i = 0; i < len; i++) {
+                    long v = in.getLong(o + i);
+                    if (op == ReduceOp.SUM) acc += v;
+                    else if (op == ReduceOp.PROD) acc *= v;
+                    else if (op == ReduceOp.AMAX) acc = Math.max(acc, v);
+                    else acc = Math.min(acc, v);
+                }
                 os.l[row] = acc;
             }
             return out;

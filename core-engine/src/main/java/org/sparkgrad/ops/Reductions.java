@@ -35,6 +35,7 @@ public final class Reductions {
         int[] dims = dims(x, dims0);
         if (x.dim() == 0) dims = new int[0];
         Tensor out = x.backend().reduce(op, x, dims, keepdim);
+        if (!x.dtype().isFloatingPoint()) return out;
         int[] xs = x.shape();
         int[] ks = keptShape(xs, dims);
         int n = count(xs, dims);
