@@ -241,6 +241,39 @@ class OptimizerTest {
     }
 
     @Test
+    void trainsAnNnClassifierWithCrossEntropyClippingAndASchedule() {
+        Random r = new Random(11);
+        int n = 64;
+        double[] xs = new double[n * 2];
+        long[] ys = new long[n];
+        for (int i = 0; i < n; i++) {
+            ys[i] = i % 3;
+            xs[2 * i] = Math.cos(2 * Math.PI * ys[i] / 3) * 2 + 0.3 * r.nextGaussian();
+            xs[2 * i + 1] = Math.sin(2 * Math.PI * ys[i] / 3) * 2 + 0.3 * r.nextGaussian();
+        }
+        Tensor x = Tensor.fromArray(xs, n, 2).toFloat(), y = Tensor.fromArray(ys, n);
+        org.sparkgrad.nn.Linear model = new org.sparkgrad.nn.Linear(2, 3, true, new org.sparkgrad.tensor.Generator(5));
+        AdamW opt = new AdamW(model.parameters()).lr(0.05);
+        org.sparkgrad.optim.lr.CosineAnnealingLR sched = new org.sparkgrad.optim.lr.CosineAnnealingLR(opt, 50);
+        double first = Double.NaN, last = Double.NaN;
+        for (int it = 0; it < 50; it++) {
+            opt.zeroGrad();
+            Tensor loss = Losses.crossEntropy(model.forward(x), y);
+            loss.backward();
+            ClipGrad.clipGradNorm(model.parameters(), 1.0);
+            opt.step();
+            sched.step();
+            if (it == 0) first = loss.item();
+            last = loss.item();
+        }
+        assertTrue(last < 0.25 * first, "loss " + first + " -> " + last);
+        long[] pred = model.forward(x).argmax(1, false).toLongArray();
+        int correct = 0;
+        for (int i = 0; i < n; i++) if (pred[i] == ys[i]) correct++;
+        assertTrue(correct >= n - 2, correct + " of " + n + " correct");
+    }
+
+    @Test
     void zeroGradSetsToNoneOrZeros() {
         List<Tensor> ps = params(DType.FLOAT32, 2);
         SGD opt = new SGD(ps, 0.1);
