@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * ({@code shared/data/digits/digits.parquet}; a copy is bundled for {@code demo}).
  */
 @Command(name = "digits", mixinStandardHelpOptions = true,
-        description = "UCI optical digits (8x8): an MLP through SparkgradClassifier; target >= 97% test accuracy.")
+        description = "UCI optical digits (8x8): an MLP through SparkgradClassifier; target >= 97%% test accuracy.")
 public final class DigitsJob implements Job {
     /** Classpath location of the bundled dataset. */
     static final String BUNDLED = "/data/digits.parquet";
@@ -114,7 +114,7 @@ public final class DigitsJob implements Job {
                 test = s[1];
                 split = String.format(Locale.ROOT, "stratified %.0f%% held out (seed %d)", 100 * o.testFraction, o.seed);
             }
-            train = train.persist(StorageLevel.MEMORY_ONLY());
+            train = Splits.shuffle(train, o.seed).persist(StorageLevel.MEMORY_ONLY());
             test = test.persist(StorageLevel.MEMORY_ONLY());
             long nTrain = train.count(), nTest = test.count();
             if (nTrain == 0 || nTest == 0) throw new JobInputException("--data: too few rows to hold out a test split (" + nTrain + " train, " + nTest + " test)");

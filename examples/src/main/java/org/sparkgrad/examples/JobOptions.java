@@ -80,7 +80,11 @@ public final class JobOptions {
 
     int averagingFrequencyOr(int dflt) { return averagingFrequency != null ? averagingFrequency : dflt; }
 
-    /** Validates the numeric options. */
+    /**
+     * Validates the numeric options.
+     *
+     * @throws JobInputException naming the option and its allowed range
+     */
     void check() {
         if (epochs != null && epochs <= 0) throw new JobInputException("--epochs must be > 0, got " + epochs);
         if (batchSize != null && batchSize <= 0) throw new JobInputException("--batch-size must be > 0, got " + batchSize);

@@ -59,7 +59,12 @@ public final class JobRunner {
         Thread cleanup = null;
         long t0 = System.nanoTime();
         try {
-            o.check();
+            try {
+                o.check();
+            } catch (JobInputException e) {
+                err.println("sparkgrad " + job.name() + ": " + e.getMessage() + " (see --help)");
+                return SparkgradCli.EXIT_USAGE;
+            }
             job.checkInputs();
             Path outPath = o.out != null ? o.out : Path.of("out", job.name());
             dir = OutputDir.open(outPath);

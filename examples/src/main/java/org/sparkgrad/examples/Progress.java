@@ -37,6 +37,8 @@ public final class Progress implements AutoCloseable {
     private boolean barShown;
     private int totalEpochs;
     private long lastDraw;
+    private long firstStepAt;
+    private long firstStepDone;
 
     /**
      * @param job  the job's name, shown as a prefix
@@ -94,6 +96,11 @@ public final class Progress implements AutoCloseable {
      */
     public synchronized void step(String unit, long done, long total, String where, String extra) {
         double secs = elapsedSeconds();
+        long nowNanos = System.nanoTime();
+        if (firstStepAt == 0) {
+            firstStepAt = nowNanos;
+            firstStepDone = done;
+        }
         switch (mode) {
             case LINES:
                 err.println(String.format(Locale.ROOT, "[%s] %s %d/%d%s%s  %s", job, unit, done, total,
@@ -106,7 +113,9 @@ public final class Progress implements AutoCloseable {
                 lastDraw = now;
                 double f = total > 0 ? Math.min(1, (double) done / total) : 0;
                 int full = (int) Math.round(f * WIDTH);
-                String eta = done > 0 && done < total ? ", eta " + clock(secs / done * (total - done)) : "";
+                // the rate since the first step seen, so that start-up time does not inflate the estimate
+                double rate = done > firstStepDone ? (now - firstStepAt) / 1e9 / (done - firstStepDone) : Double.NaN;
+                String eta = done < total && !Double.isNaN(rate) ? ", eta " + clock(rate * (total - done)) : "";
                 String bar = String.format(Locale.ROOT, "\r[%s] [%s%s] %3.0f%% %s %d/%d%s%s  %s%s\u001b[K", job, "#".repeat(full),
                         "-".repeat(WIDTH - full), 100 * f, unit, done, total, where.isEmpty() ? "" : " " + where,
                         extra.isEmpty() ? "" : " " + extra, clock(secs), eta);

@@ -29,6 +29,17 @@ public final class Splits {
         return split(ranked, isTest, "_sg_row", "_sg_key", "_sg_rank", "_sg_n");
     }
 
+    /**
+     * The rows in a seeded pseudo-random order (a sort on a hash of each row's position and the seed). The trainer
+     * cuts each worker's rows into chunks of consecutive rows, so data stored sorted by label must be shuffled
+     * first, or every chunk would hold one or two classes.
+     */
+    public static Dataset<Row> shuffle(Dataset<Row> df, long seed) {
+        return df.withColumn("_sg_row", functions.monotonically_increasing_id())
+                .orderBy(functions.xxhash64(functions.col("_sg_row"), functions.lit(seed ^ 0x5DEECE66DL)), functions.col("_sg_row"))
+                .drop("_sg_row");
+    }
+
     /** A split of a contiguous block: rows with {@code from <= indexCol < to} are the test side. */
     public static Dataset<Row>[] byRange(Dataset<Row> df, String indexCol, long from, long to) {
         Column isTest = functions.col(indexCol).geq(from).and(functions.col(indexCol).lt(to));
