@@ -1,5 +1,7 @@
 package org.sparkgrad.io;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -133,6 +135,24 @@ public final class Checkpoint {
      */
     public void save(Path path) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> meta = layout(tensors);
+        SafeTensors.save(path, tensors, meta);
+    }
+
+    /**
+     * Writes the checkpoint's safetensors bytes to {@code out} (not atomic, not closed), for storage reached through
+     * streams such as Hadoop's {@code FileSystem}; the caller makes the write atomic (temporary name, then rename).
+     *
+     * @throws UncheckedIOException when the stream fails
+     */
+    public void write(OutputStream out) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> meta = layout(tensors);
+        SafeTensors.write(out, tensors, meta);
+    }
+
+    /** Fills {@code tensors} with the file's tensors and returns the file's metadata. */
+    private Map<String, String> layout(Map<String, Tensor> tensors) {
         for (Map.Entry<String, Tensor> e : modelState.entrySet()) tensors.put(MODEL_PREFIX + e.getKey(), e.getValue());
         Set<String> used = new HashSet<>(tensors.keySet());
         String optimJson = StateJson.toJson(optimizerState, "optim", (p, t) -> {
@@ -141,7 +161,7 @@ public final class Checkpoint {
             tensors.put(unique, t);
             return unique;
         });
-        SafeTensors.save(path, tensors, metadata(optimJson));
+        return metadata(optimJson);
     }
 
     private Map<String, String> metadata(String optimJson) {
@@ -167,8 +187,21 @@ public final class Checkpoint {
      * @throws UncheckedIOException when the file cannot be read
      */
     public static Checkpoint load(Path path) {
-        String source = path.toString();
-        SafeTensors.Contents c = SafeTensors.load(path);
+        return fromContents(SafeTensors.load(path), path.toString());
+    }
+
+    /**
+     * Reads a checkpoint from a stream of known length (see {@link SafeTensors#read(InputStream, long, String)}),
+     * with the checks of {@link #load(Path)}.
+     *
+     * @param size the number of bytes the stream holds
+     * @param source the name used in error messages
+     */
+    public static Checkpoint read(InputStream in, long size, String source) {
+        return fromContents(SafeTensors.read(in, size, source), source);
+    }
+
+    private static Checkpoint fromContents(SafeTensors.Contents c, String source) {
         Map<String, String> meta = c.metadata();
         if (!FORMAT.equals(meta.get(K_FORMAT))) {
             throw new SafeTensorsFormatException(source, "not a Sparkgrad checkpoint: metadata 'format' is " + meta.get(K_FORMAT)

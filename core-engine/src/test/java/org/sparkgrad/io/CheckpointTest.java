@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +22,12 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkgrad.Sparkgrad;
+import org.sparkgrad.data.Batch;
+import org.sparkgrad.data.DataLoader;
+import org.sparkgrad.data.TensorDataset;
+import org.sparkgrad.nn.Linear;
+import org.sparkgrad.ops.Losses;
+import org.sparkgrad.optim.Adam;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Generator;
 import org.sparkgrad.tensor.Tensor;
@@ -136,6 +145,54 @@ class CheckpointTest {
         assertEquals(created, back.createdAt());
         assertEquals(Sparkgrad.version(), back.engineVersion());
         assertTrue(back.engineVersion().matches("\\d+\\.\\d+\\.\\d+.*"), back.engineVersion());
+    }
+
+    private static void trainSteps(Linear model, Adam opt, DataLoader loader, int steps) {
+        int done = 0;
+        while (done < steps) {
+            for (Batch b : loader) {
+                if (done++ == steps) break;
+                opt.zeroGrad();
+                Losses.mseLoss(model.forward(b.features()), b.labels()).backward();
+                opt.step();
+            }
+        }
+    }
+
+    /** A real model and optimizer: training resumed from the checkpoint continues bit-identically. */
+    @Test
+    void resumingFromACheckpointContinuesTrainingBitIdentically() throws Exception {
+        Generator g = new Generator(21);
+        TensorDataset data = new TensorDataset(Tensor.randn(g, 40, 4), Tensor.randn(g, 40, 3));
+        Linear model = new Linear(4, 3, true, new Generator(1));
+        Adam opt = new Adam(model.parameters()).lr(0.01);
+        try (DataLoader loader = DataLoader.builder(data).batchSize(8).shuffle(true).seed(5).build()) {
+            trainSteps(model, opt, loader, 7);
+            Checkpoint ck = Checkpoint.builder().modelState(model.stateDict()).optimizerState(opt.stateDict())
+                    .step(7).epoch(loader.nextEpoch()).seed(5).build();
+            Path p = dir.resolve("adam.safetensors");
+            ck.save(p);
+            ByteArrayOutputStream bos = new ByteArrayOutputStream();
+            ck.write(bos);
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(p), bos.toByteArray()), "stream and file bytes agree");
+
+            Checkpoint back = Checkpoint.read(new ByteArrayInputStream(bos.toByteArray()), bos.size(), "adam");
+            assertDeepEquals(opt.stateDict(), back.optimizerState(), "optim");
+            Linear restored = new Linear(4, 3, true, new Generator(99));
+            assertTrue(restored.loadStateDict(back.modelState(), true).missingKeys.isEmpty());
+            Adam restoredOpt = new Adam(restored.parameters());
+            restoredOpt.loadStateDict(back.optimizerState());
+
+            try (DataLoader resumed = DataLoader.builder(data).batchSize(8).shuffle(true).seed(5).build()) {
+                resumed.setEpoch((int) back.epoch());
+                loader.setEpoch((int) back.epoch());
+                trainSteps(model, opt, loader, 5);
+                trainSteps(restored, restoredOpt, resumed, 5);
+            }
+            for (String k : model.stateDict().keySet()) {
+                SafeTensorsTest.assertBitIdentical(model.stateDict().get(k), restored.stateDict().get(k));
+            }
+        }
     }
 
     @Test
