@@ -26,8 +26,8 @@ import org.sparkgrad.tensor.Tensor;
  * </ol>
  *
  * <h2>Writing</h2>
- * The writer produces the bytes of the reference implementation ({@code safetensors} 0.4, Rust
- * {@code tensor::serialize}): tensors are laid out sorted by descending dtype alignment (I64, F64, F32, BOOL), ties
+ * The writer produces the bytes of the reference implementation (the Rust {@code safetensors::tensor::serialize}
+ * that the Python package's {@code save_file} calls): tensors are laid out sorted by descending dtype alignment (I64, F64, F32, BOOL), ties
  * by name (byte-wise UTF-8); the header is compact JSON ({@code serde_json} style: no spaces, only {@code "},
  * {@code \}, and control characters escaped, the latter as {@code \n}-style or lowercase <code>&#92;u00xx</code>), the
  * {@code __metadata__} object first (omitted when there is no metadata; its keys sorted), then the tensors in data
