@@ -78,6 +78,7 @@ final class ParameterAveragingTrainer {
     }
 
     TrainedNetwork fit(Dataset<?> dataset) {
+        long fitStart = System.nanoTime();
         Dataset<Row> df = dataset.toDF();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
         String fc = p.getFeaturesCol(), lc = p.getLabelCol();
@@ -224,6 +225,7 @@ final class ParameterAveragingTrainer {
                     LOG.info(String.format(java.util.Locale.ROOT, "sparkgrad epoch %d: validation %s %.5f", epoch + 1,
                             kind == TaskKind.CLASSIFICATION ? "accuracy" : "rmse", metric));
                 }
+                summary.endEpoch((System.nanoTime() - fitStart) / 1e9);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
