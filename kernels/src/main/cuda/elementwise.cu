@@ -1,5 +1,5 @@
 // Elementwise kernels with broadcasting through strided indexing: unary (incl. scalar ops), unary gradients,
-// binary, comparisons, logical ops, where, fill, arange. Op codes: sg_ops.h.
+// binary, comparisons, logical ops, where, non-finite test, fill, arange. Op codes: sg_ops.h.
 //
 // Every kernel iterates over the shape of its output descriptor `od`; input descriptors carry the strides of the
 // inputs expanded to that shape (0 along broadcast dims). The Java side coalesces dims before launching, so a
@@ -57,6 +57,7 @@ __device__ __forceinline__ T sg_unary_op(int op, T x, T a, T b) {
         case SG_U_RPOW_SCALAR: return pow(a, x);
         case SG_U_DIV_SCALAR: return x / a;
         case SG_U_SUB_SCALAR: return x - a;
+        case SG_U_AFFINE: return a * x + b;
         default: return x;
     }
 }
@@ -120,6 +121,7 @@ __device__ __forceinline__ T sg_unary_grad_op(int op, T g, T s, T a, T b) {
         case SG_G_TAN: return g * (T(1) + s * s);
         case SG_G_RPOW_SCALAR: return g * s * log(a);
         case SG_G_SQUARE: return g * T(2) * s;
+        case SG_G_RDIV_SCALAR: return g * (-a / (s * s));
         default: return g;
     }
 }
@@ -303,6 +305,13 @@ __device__ void fill_kernel(long long n, TDesc od, T* out, T value) {
     extern "C" __global__ void sg_where_scalar_##SUF(long long n, TDesc od, T* out, TDesc cd, const u8* cond,  \
                                                      TDesc xd, const T* x, double value, int scalarWhenTrue) { \
         where_scalar_kernel<T>(n, od, out, cd, cond, xd, x, (T)value, scalarWhenTrue);                         \
+    }                                                                                                          \
+    extern "C" __global__ void sg_nonfinite_##SUF(long long n, TDesc od, u8* out, TDesc xd, const T* x) {      \
+        SG_GRID_LOOP(i, n) {                                                                                   \
+            int oo, ox;                                                                                        \
+            sg_offset2(od, xd, (unsigned)i, oo, ox);                                                           \
+            out[oo] = isfinite(x[ox]) ? 0 : 1;                                                                 \
+        }                                                                                                      \
     }                                                                                                          \
     extern "C" __global__ void sg_fill_##SUF(long long n, TDesc od, T* out, double value) {                    \
         fill_kernel<T>(n, od, out, (T)value);                                                                  \

@@ -4,15 +4,19 @@
 //   index_select(dim): out[c] = x[c with c_dim := index[c_dim]]             iteration over out's shape
 //   index_add(dim):    out[c with c_dim := index[c_dim]] += alpha * src[c]  iteration over src's shape;
 //                      with hasSkip, index == skipIndex is skipped (embedding backward with padding_idx)
+//   scatter(dim):      out[c with c_dim := index[c]] = src[c]               iteration over index's shape
 // scatter_add and index_add accumulate with atomicAdd (so their float results may differ in the last bits
-// between runs when indices repeat). An index outside [0, size along dim) is not dereferenced: the element
-// is skipped (gather/index_select write 0) and *err (optional, device int) is set to 1 so the caller can
-// raise an error after synchronizing.
+// between runs when indices repeat); with repeated indices scatter keeps one of the writes, unspecified which.
+// A negative index counts from the end (index + size), as the engine's CPU backend does. An index still
+// outside [0, size) is not dereferenced: the element is skipped (gather/index_select write 0) and *err
+// (optional, device int) is set to 1 so the caller can raise an IndexOutOfBoundsException after synchronizing.
 #include "sg_common.cuh"
 
 __device__ __forceinline__ void sg_flag_error(int* err) {
     if (err) atomicExch(err, 1);
 }
+
+__device__ __forceinline__ i64 sg_wrap(i64 j, int size) { return j < 0 ? j + size : j; }
 
 __device__ __forceinline__ float sg_atomic_add(float* a, float v) { return atomicAdd(a, v); }
 __device__ __forceinline__ double sg_atomic_add(double* a, double v) { return atomicAdd(a, v); }
@@ -63,7 +67,7 @@ __device__ void gather_kernel(long long n, int dim, TDesc od, T* out, TDesc idd,
     SG_GRID_LOOP(i, n) {
         int oo, oi, ox, c;
         sg_offsets_except(od, idd, xd, dim, (unsigned)i, oo, oi, ox, c);
-        const i64 j = index[oi];
+        const i64 j = sg_wrap(index[oi], size);
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             out[oo] = T(0);
@@ -81,12 +85,28 @@ __device__ void scatter_add_kernel(long long n, int dim, TDesc od, T* out, TDesc
     SG_GRID_LOOP(i, n) {
         int oi, os, oo, c;
         sg_offsets_except(idd, sd, od, dim, (unsigned)i, oi, os, oo, c);
-        const i64 j = index[oi];
+        const i64 j = sg_wrap(index[oi], size);
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             continue;
         }
         sg_atomic_add(out + oo + (int)j * stride, src[os]);
+    }
+}
+
+template <typename T>
+__device__ void scatter_kernel(long long n, int dim, TDesc od, T* out, TDesc idd, const i64* index, TDesc sd,
+                               const T* src, int* err) {
+    const int size = sg_dim_size(od, dim), stride = sg_dim_stride(od, dim);
+    SG_GRID_LOOP(i, n) {
+        int oi, os, oo, c;
+        sg_offsets_except(idd, sd, od, dim, (unsigned)i, oi, os, oo, c);
+        const i64 j = sg_wrap(index[oi], size);
+        if (j < 0 || j >= size) {
+            sg_flag_error(err);
+            continue;
+        }
+        out[oo + (int)j * stride] = src[os];
     }
 }
 
@@ -98,7 +118,7 @@ __device__ void index_select_kernel(long long n, int dim, TDesc od, T* out, TDes
     SG_GRID_LOOP(i, n) {
         int oo, unused, ox, c;
         sg_offsets_except(od, od, xd, dim, (unsigned)i, oo, unused, ox, c);
-        const i64 j = index[idd.offset + c * idd.stride[0]];
+        const i64 j = sg_wrap(index[idd.offset + c * idd.stride[0]], size);
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             out[oo] = T(0);
@@ -116,8 +136,9 @@ __device__ void index_add_kernel(long long n, int dim, TDesc od, T* out, TDesc s
     SG_GRID_LOOP(i, n) {
         int os, unused, oo, c;
         sg_offsets_except(sd, sd, od, dim, (unsigned)i, os, unused, oo, c);
-        const i64 j = index[idd.offset + c * idd.stride[0]];
-        if (hasSkip && j == skipIndex) continue;
+        const i64 raw = index[idd.offset + c * idd.stride[0]];
+        if (hasSkip && raw == skipIndex) continue;
+        const i64 j = sg_wrap(raw, size);
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             continue;
@@ -134,6 +155,10 @@ __device__ void index_add_kernel(long long n, int dim, TDesc od, T* out, TDesc s
     extern "C" __global__ void sg_index_select_##SUF(long long n, int dim, TDesc od, T* out, TDesc xd,         \
                                                      const T* x, TDesc idd, const i64* index, int* err) {      \
         index_select_kernel<T>(n, dim, od, out, xd, x, idd, index, err);                                       \
+    }                                                                                                          \
+    extern "C" __global__ void sg_scatter_##SUF(long long n, int dim, TDesc od, T* out, TDesc idd,             \
+                                                const i64* index, TDesc sd, const T* src, int* err) {          \
+        scatter_kernel<T>(n, dim, od, out, idd, index, sd, src, err);                                          \
     }
 
 #define SG_INDEX_ADD(SUF, T)                                                                                  \

@@ -43,7 +43,8 @@
 #define SG_U_RPOW_SCALAR 37   /* a ^ x */
 #define SG_U_DIV_SCALAR 38    /* x / a */
 #define SG_U_SUB_SCALAR 39    /* x - a */
-#define SG_U_COUNT 40
+#define SG_U_AFFINE 40        /* a * x + b */
+#define SG_U_COUNT 41
 
 // sg_unary_grad_<dt>: out = dL/dx given g = dL/dy and s = the saved tensor (x or y, as noted); a, b as forward
 #define SG_G_RELU 0           /* s = x */
@@ -74,7 +75,8 @@
 #define SG_G_TAN 25           /* s = y */
 #define SG_G_RPOW_SCALAR 26   /* s = y, a = base */
 #define SG_G_SQUARE 27        /* s = x */
-#define SG_G_COUNT 28
+#define SG_G_RDIV_SCALAR 28   /* s = x, a = numerator: -a / x^2 */
+#define SG_G_COUNT 29
 
 // sg_binary_<dt>: out = f(x, y; alpha)
 #define SG_B_ADD 0            /* x + alpha * y */
