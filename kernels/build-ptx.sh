@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed PTX of the CUDA backend from src/main/cuda and the manifest ptx.sha256 that
-# PtxFreshnessTest checks. Run it (or `mvn -Pnvcc -pl kernels generate-resources`) after editing any .cu/.cuh/.h.
+# PtxFreshnessTest checks. Run it (or `mvn -Pnvcc -pl kernels -am compile`) after editing any .cu/.cuh/.h.
 #
 #   kernels/build-ptx.sh            build PTX, check it assembles (ptxas, when present), run the host self-test
 #   NVCC=/path/to/nvcc kernels/build-ptx.sh

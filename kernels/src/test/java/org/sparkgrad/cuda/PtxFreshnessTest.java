@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * that every extern "C" entry point of each .cu is an .entry of its PTX. Needs no nvcc and no GPU.
  */
 class PtxFreshnessTest {
-    static final String HOW_TO_FIX = "run `mvn -Pnvcc -pl kernels generate-resources` (or kernels/build-ptx.sh) and"
+    static final String HOW_TO_FIX = "run `mvn -Pnvcc -pl kernels -am compile` (or kernels/build-ptx.sh) and"
             + " commit the regenerated src/main/resources/org/sparkgrad/cuda/ptx";
 
     static String sha256(Path p) throws IOException {
