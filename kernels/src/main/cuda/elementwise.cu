@@ -90,13 +90,11 @@ __device__ __forceinline__ T sg_unary_grad_op(int op, T g, T s, T a, T b) {
         }
         case SG_G_SOFTPLUS: {
             const T bx = s * a;
-            if (bx > b) return g;
-            const T z = exp(bx);
-            return g * z / (z + T(1));
+            return bx > b ? g : g * sg_sigmoid(bx);
         }
         case SG_G_LEAKY_RELU: return s > T(0) ? g : g * a;
         case SG_G_ELU: return s > T(0) ? g : g * a * exp(s);
-        case SG_G_CLAMP: return (s >= a && s <= b) ? g : T(0);
+        case SG_G_CLAMP: return ((a != a || s >= a) && (b != b || s <= b)) ? g : T(0);  // NaN bound = none
         case SG_G_LOGSIGMOID: return g * sg_sigmoid(-s);
         case SG_G_MISH: {
             const T sp = sg_softplus(s, T(1), T(20));

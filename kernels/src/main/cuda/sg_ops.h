@@ -32,7 +32,7 @@
 #define SG_U_ERF 26
 #define SG_U_LEAKY_RELU 27    /* a = negative slope */
 #define SG_U_ELU 28           /* a = alpha */
-#define SG_U_CLAMP 29         /* a = min, b = max (use -inf / +inf for an absent bound); also hardtanh, relu6 */
+#define SG_U_CLAMP 29         /* a = min, b = max (NaN or -inf / +inf for an absent bound); also hardtanh, relu6 */
 #define SG_U_LOGSIGMOID 30
 #define SG_U_MISH 31
 #define SG_U_ADD_SCALAR 32    /* x + a */
@@ -56,7 +56,7 @@
 #define SG_G_SOFTPLUS 6       /* s = x, a = beta, b = threshold */
 #define SG_G_LEAKY_RELU 7     /* s = x, a = slope */
 #define SG_G_ELU 8            /* s = x, a = alpha */
-#define SG_G_CLAMP 9          /* s = x, a = min, b = max; gradient flows where min <= x <= max */
+#define SG_G_CLAMP 9          /* s = x, a = min, b = max (NaN = none); gradient flows where min <= x <= max */
 #define SG_G_LOGSIGMOID 10    /* s = x */
 #define SG_G_MISH 11          /* s = x */
 #define SG_G_ABS 12           /* s = x */

@@ -45,7 +45,7 @@ public final class KernelOps {
         LEAKY_RELU(27),
         /** a = alpha */
         ELU(28),
-        /** a = min, b = max (use -inf / +inf for an absent bound); also hardtanh, relu6 */
+        /** a = min, b = max (NaN or -inf / +inf for an absent bound); also hardtanh, relu6 */
         CLAMP(29),
         LOGSIGMOID(30),
         MISH(31),
@@ -96,7 +96,7 @@ public final class KernelOps {
         LEAKY_RELU(7),
         /** s = x, a = alpha */
         ELU(8),
-        /** s = x, a = min, b = max; gradient flows where min &lt;= x &lt;= max */
+        /** s = x, a = min, b = max (NaN = none); gradient flows where min &lt;= x &lt;= max */
         CLAMP(9),
         /** s = x */
         LOGSIGMOID(10),
