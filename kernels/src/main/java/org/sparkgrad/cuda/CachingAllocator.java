@@ -19,9 +19,9 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Streams.</b> A block is tagged with the stream that was current when it was allocated (kernels on one
  * stream run in order, so a block freed and reused on the same stream is safe without synchronizing). A block
- * freed from another stream's thread, or by the {@link java.lang.ref.Cleaner} safety net, is <i>deferred</i>: it
- * is reused only after the allocator has seen a device-wide synchronize ({@link #onDeviceSynchronized()},
- * {@link #emptyCache()}, or the out-of-memory path).
+ * that other streams may still be using ({@link #freeDeferred}, or {@link #free} from another stream's thread) is
+ * <i>deferred</i>: it is reused only after the allocator has seen a device-wide synchronize
+ * ({@link #onDeviceSynchronized()}, {@link #emptyCache()}, or the out-of-memory path).
  *
  * <p><b>Out of memory.</b> When the provider reports out-of-memory, the allocator synchronizes, returns every
  * cached block to the provider and retries once; if that fails too it throws {@link DeviceOutOfMemoryException}
@@ -181,8 +181,16 @@ public final class CachingAllocator<P> implements AutoCloseable {
     }
 
     /**
-     * Returns a block whose last user is unknown (the {@link java.lang.ref.Cleaner} path): it waits for the next
-     * device synchronize before reuse.
+     * Returns a block known to have been used only on the stream it was allocated on (from any thread, the
+     * {@link java.lang.ref.Cleaner}'s included): stream order makes it reusable at once by that stream.
+     */
+    public synchronized void freeToOwnStream(Block<P> b) {
+        release(b, false);
+    }
+
+    /**
+     * Returns a block that other streams may still be using: it waits for the next device synchronize before
+     * reuse.
      */
     public synchronized void freeDeferred(Block<P> b) {
         release(b, true);

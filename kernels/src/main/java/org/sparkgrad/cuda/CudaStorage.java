@@ -59,6 +59,7 @@ public final class CudaStorage extends Storage implements AutoCloseable {
     /** Orders the calling thread's stream after this storage's last write; call before reading or writing it. */
     void beforeAccess() {
         device.orderAfter(lastWriter);
+        buffer.usedOnStream(device.stream().id);
     }
 
     /** Records that the calling thread's stream wrote this storage. */

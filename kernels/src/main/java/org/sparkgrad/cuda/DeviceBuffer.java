@@ -5,8 +5,9 @@ import java.lang.ref.Cleaner;
 /**
  * An owned block of device (or pinned host) memory from a {@link CachingAllocator}. Release it deterministically
  * with {@link #close()} (or a {@link DeviceScope}); if it becomes unreachable while open, a {@link Cleaner}
- * returns it to the allocator as a <i>deferred</i> free (reused only after the next device synchronize, because
- * nothing tells which stream touched it last). Closing twice is harmless; using a closed buffer throws.
+ * returns it to the allocator. Either way it goes back to its stream's pool at once, unless
+ * {@link #usedOnStream} saw another stream use it: then it waits for a device synchronize. Closing twice is
+ * harmless; using a closed buffer throws.
  */
 public final class DeviceBuffer implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -15,7 +16,7 @@ public final class DeviceBuffer implements AutoCloseable {
     private static final class Release<P> implements Runnable {
         private final CachingAllocator<P> allocator;
         private final CachingAllocator.Block<P> block;
-        private volatile boolean explicit;
+        private volatile boolean usedElsewhere;
 
         Release(CachingAllocator<P> allocator, CachingAllocator.Block<P> block) {
             this.allocator = allocator;
@@ -24,8 +25,8 @@ public final class DeviceBuffer implements AutoCloseable {
 
         @Override
         public void run() {
-            if (explicit) allocator.free(block);
-            else allocator.freeDeferred(block);
+            if (usedElsewhere) allocator.freeDeferred(block);
+            else allocator.freeToOwnStream(block);
         }
     }
 
@@ -75,12 +76,20 @@ public final class DeviceBuffer implements AutoCloseable {
         if (!open) throw new IllegalStateException("device buffer used after close");
     }
 
+    /**
+     * Records that work on stream {@code streamId} uses this buffer. A buffer used only on the stream it was
+     * allocated on goes back to that stream's pool when released, however it is released (close, scope, Cleaner);
+     * one used on other streams too is reused only after a device synchronize.
+     */
+    public void usedOnStream(long streamId) {
+        if (streamId != block.stream()) release.usedElsewhere = true;
+    }
+
     /** Returns the memory to the allocator's cache. Idempotent. */
     @Override
     public void close() {
         if (!open) return;
         open = false;
-        release.explicit = true;
         cleanable.clean();
     }
 }

@@ -139,7 +139,17 @@ class CachingAllocatorTest {
     }
 
     @Test
-    void cleanerFreesAreDeferred() {
+    void freeToOwnStreamIgnoresTheCallersStream() {
+        stream = 1;
+        CachingAllocator.Block<Integer> a = alloc.allocate(1000);
+        stream = 2;                      // e.g. the Cleaner thread
+        alloc.freeToOwnStream(a);
+        stream = 1;
+        assertSame(a, alloc.allocate(1000), "back in stream 1's pool at once");
+    }
+
+    @Test
+    void deferredFreesWaitForASynchronize() {
         CachingAllocator.Block<Integer> a = alloc.allocate(1000);
         alloc.freeDeferred(a);
         assertNotSame(a, alloc.allocate(1000));

@@ -26,25 +26,46 @@ class DeviceBufferTest {
     }
 
     @Test
-    void unreachableBuffersAreFreedByTheCleaner() throws InterruptedException {
+    void unreachableBuffersAreFreedByTheCleanerToTheirStreamsPool() throws InterruptedException {
         for (int i = 0; i < 10; i++) DeviceBuffer.allocate(alloc, 1000);   // dropped without close
         assertEquals(10, alloc.stats().liveBlocks());
+        awaitNoLiveBlocks();
+        assertEquals(10 * 1024, alloc.stats().cachedBytes());
+        // used only on their own stream: reusable at once, no synchronize needed
+        DeviceBuffer reused = DeviceBuffer.allocate(alloc, 1000);
+        assertEquals(10, alloc.stats().deviceAllocations());
+        assertEquals(1, alloc.stats().cacheHits());
+        reused.close();
+    }
+
+    @Test
+    void buffersUsedOnAnotherStreamWaitForASynchronize() throws InterruptedException {
+        DeviceBuffer a = DeviceBuffer.allocate(alloc, 1000);
+        a.usedOnStream(0);      // its own stream: nothing changes
+        a.usedOnStream(77);     // another thread's stream read it
+        a.close();
+        DeviceBuffer b = DeviceBuffer.allocate(alloc, 1000);
+        assertEquals(2, alloc.stats().deviceAllocations(), "not reused before a synchronize");
+        for (int i = 0; i < 3; i++) DeviceBuffer.allocate(alloc, 1000).usedOnStream(78);   // dropped
+        awaitNoLiveBlocksBut(1);
+        alloc.onDeviceSynchronized();
+        DeviceBuffer c = DeviceBuffer.allocate(alloc, 1000);
+        assertEquals(5, alloc.stats().deviceAllocations(), "reused after the synchronize");
+        b.close();
+        c.close();
+    }
+
+    private void awaitNoLiveBlocks() throws InterruptedException {
+        awaitNoLiveBlocksBut(0);
+    }
+
+    private void awaitNoLiveBlocksBut(int keep) throws InterruptedException {
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (alloc.stats().liveBlocks() > 0 && System.nanoTime() < deadline) {
+        while (alloc.stats().liveBlocks() > keep && System.nanoTime() < deadline) {
             System.gc();
             Thread.sleep(20);
         }
-        assertEquals(0, alloc.stats().liveBlocks(), "the Cleaner returned every unreachable buffer");
-        assertEquals(10 * 1024, alloc.stats().cachedBytes());
-        // Cleaner frees are deferred: not reused before a device synchronize
-        DeviceBuffer fresh = DeviceBuffer.allocate(alloc, 1000);
-        assertEquals(11, alloc.stats().deviceAllocations());
-        alloc.onDeviceSynchronized();
-        DeviceBuffer reused = DeviceBuffer.allocate(alloc, 1000);
-        assertEquals(11, alloc.stats().deviceAllocations());
-        assertEquals(1, alloc.stats().cacheHits());
-        fresh.close();
-        reused.close();
+        assertEquals(keep, alloc.stats().liveBlocks(), "the Cleaner returned every unreachable buffer");
     }
 
     @Test
