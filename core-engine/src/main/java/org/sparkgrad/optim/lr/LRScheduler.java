@@ -29,6 +29,10 @@ import org.sparkgrad.optim.ParamGroup;
  * {@link #step(int)} jumps to an epoch with the closed form where the scheduler has one (used by
  * {@link SequentialLR}). Learning rates are computed in double precision.
  *
+ * <p>Resuming: build the optimizer and the scheduler as for a fresh run, then load the optimizer's state dict
+ * (it holds the current rates and {@code initial_lr}), then the scheduler's ({@link #loadStateDict}); the
+ * schedule continues exactly. (The constructor's initial step changes the rates, so load after building.)
+ *
  * <p>Subclass contract: the constructor ends with {@link #initialStep()}; {@link #computeLr()} returns the
  * chainable rates for {@link #lastEpoch}; {@link #closedFormLr()} the closed form (or null);
  * {@link #saveState}/{@link #loadState} persist the subclass's fields.
