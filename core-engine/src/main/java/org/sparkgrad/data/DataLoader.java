@@ -297,9 +297,9 @@ public final class DataLoader implements BatchIterable, AutoCloseable {
         @Override public int epoch() { return epoch; }
 
         @Override public boolean hasNext() {
-            if (stopped) return false;
+            if (stopped || b >= total) return false;
             if (closed) throw new IllegalStateException("the DataLoader was closed during epoch " + epoch);
-            return b < total;
+            return true;
         }
 
         @Override public Batch next() {
@@ -399,6 +399,7 @@ public final class DataLoader implements BatchIterable, AutoCloseable {
             cleanable = CLEANER.register(this, p::cancel);
             if (closed) { // close() raced with this constructor
                 cleanable.clean();
+                livePipes.remove(pipe);
                 throw new IllegalStateException("this DataLoader is closed");
             }
             t.start();

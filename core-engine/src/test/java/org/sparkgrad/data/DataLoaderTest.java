@@ -325,6 +325,19 @@ class DataLoaderTest {
     }
 
     @Test
+    void closingTheLoaderStopsASynchronousEpochToo() {
+        DataLoader loader = DataLoader.builder(indexed(30)).batchSize(10).build();
+        DataLoader.BatchIterator done = loader.iterator();
+        while (done.hasNext()) done.next();
+        DataLoader.BatchIterator running = loader.iterator();
+        running.next();
+        loader.close();
+        assertFalse(done.hasNext(), "a finished epoch stays finished");
+        assertThrows(IllegalStateException.class, running::hasNext);
+        assertThrows(IllegalStateException.class, loader::iterator);
+    }
+
+    @Test
     void anAbandonedIteratorDoesNotLeakItsWorker() throws InterruptedException {
         DataLoader loader = DataLoader.builder(indexed(10_000)).batchSize(10).prefetch(2).build();
         Set<Thread> before = workers();

@@ -325,7 +325,7 @@ class SafeTensorsTest {
     void halfToFloatIsExactForAll65536Patterns() {
         for (int bits = 0; bits < 0x10000; bits++) {
             int sign = bits >>> 15, exp = (bits >>> 10) & 0x1F, mant = bits & 0x3FF;
-            float got = SafeTensors.halfToFloat((short) bits);
+            float got = SafeTensorsReader.halfToFloat((short) bits);
             double expected;
             if (exp == 0x1F) expected = mant == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
             else if (exp == 0) expected = Math.scalb((double) mant, -24);
@@ -347,7 +347,7 @@ class SafeTensorsTest {
         float[] expected = new float[n];
         for (int i = 0; i < n; i++) {
             h[i] = i & 0x7BFF;
-            expected[i] = SafeTensors.halfToFloat((short) h[i]);
+            expected[i] = SafeTensorsReader.halfToFloat((short) h[i]);
         }
         byte[] bytes = craft("{\"h\":" + entry("F16", "[" + n + "]", 0, 2L * n) + "}", shorts(h));
         assertArrayEquals(expected, SafeTensors.fromBytes(bytes, "x").tensors().get("h").toFloatArray());
