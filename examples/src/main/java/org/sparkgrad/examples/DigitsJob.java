@@ -114,12 +114,12 @@ public final class DigitsJob implements Job {
                 test = s[1];
                 split = String.format(Locale.ROOT, "stratified %.0f%% held out (seed %d)", 100 * o.testFraction, o.seed);
             }
-            train = Splits.shuffle(train, o.seed).persist(StorageLevel.MEMORY_ONLY());
+            int epochs = o.epochsOr(30), batch = o.batchSizeOr(32), avg = o.averagingFrequencyOr(8), workers = o.workersOr(2);
+            train = Splits.shuffle(train, workers, o.seed).persist(StorageLevel.MEMORY_ONLY());
             test = test.persist(StorageLevel.MEMORY_ONLY());
             long nTrain = train.count(), nTest = test.count();
             if (nTrain == 0 || nTest == 0) throw new JobInputException("--data: too few rows to hold out a test split (" + nTrain + " train, " + nTest + " test)");
 
-            int epochs = o.epochsOr(30), batch = o.batchSizeOr(32), avg = o.averagingFrequencyOr(8), workers = o.workersOr(2);
             double lr = o.learningRateOr(1e-3);
             String net = network();
             SparkgradClassifier clf = new SparkgradClassifier().setFeaturesCol("scaled").setLabelCol("label").setNetwork(net)

@@ -30,14 +30,16 @@ public final class Splits {
     }
 
     /**
-     * The rows in a seeded pseudo-random order (a sort on a hash of each row's position and the seed). The trainer
-     * cuts each worker's rows into chunks of consecutive rows, so data stored sorted by label must be shuffled
-     * first, or every chunk would hold one or two classes.
+     * The rows spread over {@code partitions} partitions in a seeded pseudo-random order (hash-partitioned and sorted
+     * within each partition on a hash of each row's position and the seed; one shuffle, no sampling pass). The
+     * trainer cuts each worker's rows into chunks of consecutive rows, so data stored sorted by label must be
+     * shuffled first, or every chunk would hold one or two classes.
      */
-    public static Dataset<Row> shuffle(Dataset<Row> df, long seed) {
-        return df.withColumn("_sg_row", functions.monotonically_increasing_id())
-                .orderBy(functions.xxhash64(functions.col("_sg_row"), functions.lit(seed ^ 0x5DEECE66DL)), functions.col("_sg_row"))
-                .drop("_sg_row");
+    public static Dataset<Row> shuffle(Dataset<Row> df, int partitions, long seed) {
+        Column key = functions.xxhash64(functions.col("_sg_row"), functions.lit(seed ^ 0x5DEECE66DL));
+        return df.withColumn("_sg_row", functions.monotonically_increasing_id()).withColumn("_sg_shuffle", key)
+                .repartition(partitions, functions.col("_sg_shuffle")).sortWithinPartitions("_sg_shuffle", "_sg_row")
+                .drop("_sg_row", "_sg_shuffle");
     }
 
     /** A split of a contiguous block: rows with {@code from <= indexCol < to} are the test side. */
