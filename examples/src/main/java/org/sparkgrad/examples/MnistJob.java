@@ -1,0 +1,187 @@
+package org.sparkgrad.examples;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.SQLTransformer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkgrad.nn.spec.NetworkSpec;
+import org.sparkgrad.spark.ml.SparkgradClassificationModel;
+import org.sparkgrad.spark.ml.SparkgradClassifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * MNIST (28x28 grey digits, 10 classes) with a LeNet-style CNN — two {@code Conv2d}/{@code ReLU}/{@code MaxPool2d}
+ * stages, {@code Flatten}, two {@code Linear} layers — through a Spark ML {@code Pipeline}: a {@code SQLTransformer}
+ * normalises the pixels ({@code (x - 0.1307) / 0.3081}, the usual MNIST mean and std), then
+ * {@link SparkgradClassifier} trains with {@code featuresShape = [1, 28, 28]} by parameter averaging. Data layout
+ * ({@code shared/data/mnist/mnist.parquet}): {@code image: array<float>} of 784 values in [0, 1] (row-major),
+ * {@code label: int} 0..9. Without {@code --test-data}, the last {@code --test-rows} rows in file order are held out
+ * (meta.json's suggested dev split: rows 0..49999 train, 50000..59999 validation).
+ */
+@Command(name = "mnist", mixinStandardHelpOptions = true,
+        description = "MNIST 28x28: a LeNet-style CNN (Conv2d/MaxPool2d) through SparkgradClassifier; target >= 99.0%% test accuracy.")
+public final class MnistJob implements Job {
+    @Mixin JobOptions options = new JobOptions();
+
+    @Option(names = "--channels", paramLabel = "C1,C2", split = ",", defaultValue = "32,64",
+            description = "Output channels of the two 5x5 convolutions (default: ${DEFAULT-VALUE}).")
+    int[] channels;
+
+    @Option(names = "--hidden", paramLabel = "N", defaultValue = "256", description = "Width of the hidden Linear layer (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0.25", description = "Dropout before the last layer (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--test-rows", paramLabel = "N", defaultValue = "10000",
+            description = "Without --test-data: hold out the last N rows in file order (default: ${DEFAULT-VALUE}).")
+    int testRows;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N rows of --data (quick runs).")
+    Integer limit;
+
+    @Override public String name() { return "mnist"; }
+
+    @Override public JobOptions options() { return options; }
+
+    @Override public void checkInputs() {
+        DataPaths.parquet("--data", options.data, "mnist");
+        if (options.testData != null) DataPaths.parquet("--test-data", options.testData, "mnist");
+        if (channels.length != 2 || channels[0] <= 0 || channels[1] <= 0) throw new JobInputException("--channels takes two positive widths, e.g. 32,64");
+        if (hidden <= 0) throw new JobInputException("--hidden must be > 0");
+        if (!(dropout >= 0 && dropout < 1)) throw new JobInputException("--dropout must be in [0, 1)");
+        if (testRows <= 0) throw new JobInputException("--test-rows must be > 0");
+        if (limit != null && limit <= 0) throw new JobInputException("--limit must be > 0");
+    }
+
+    /** The CNN: conv5(1→c1) ReLU pool2, conv5(c1→c2) ReLU pool2, Flatten, Linear(c2·7·7→hidden) ReLU Dropout, Linear(hidden→10). */
+    String network() {
+        int c1 = channels[0], c2 = channels[1];
+        String json = String.format(Locale.ROOT, "{\"type\":\"Sequential\",\"layers\":["
+                + "{\"type\":\"Conv2d\",\"in_channels\":1,\"out_channels\":%d,\"kernel_size\":5,\"padding\":2},{\"type\":\"ReLU\"},"
+                + "{\"type\":\"MaxPool2d\",\"kernel_size\":2},"
+                + "{\"type\":\"Conv2d\",\"in_channels\":%d,\"out_channels\":%d,\"kernel_size\":5,\"padding\":2},{\"type\":\"ReLU\"},"
+                + "{\"type\":\"MaxPool2d\",\"kernel_size\":2},"
+                + "{\"type\":\"Flatten\"},"
+                + "{\"type\":\"Linear\",\"in_features\":%d,\"out_features\":%d},{\"type\":\"ReLU\"},{\"type\":\"Dropout\",\"p\":%s},"
+                + "{\"type\":\"Linear\",\"in_features\":%d,\"out_features\":10}]}", c1, c1, c2, c2 * 7 * 7, hidden, dropout, hidden);
+        try {
+            return NetworkSpec.parse(json).toJson();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("the mnist CNN needs the Conv2d/MaxPool2d layers in NetworkSpec: " + e.getMessage(), e);
+        }
+    }
+
+    @Override public JobResult run(JobContext ctx) {
+        JobOptions o = options;
+        String net = network();
+        String dataPath = DataPaths.parquet("--data", o.data, "mnist");
+        ctx.progress().message("reading " + dataPath);
+        Dataset<Row> all = load(ctx, "--data", dataPath);
+        Dataset<Row> train, test;
+        String split;
+        if (limit != null) all = all.limit(limit);
+        if (o.testData != null) {
+            train = all;
+            test = load(ctx, "--test-data", DataPaths.parquet("--test-data", o.testData, "mnist"));
+            split = "separate test data";
+        } else {
+            Dataset<Row> indexed = withRowIndex(all);
+            long n = indexed.count();
+            if (n <= testRows) throw new JobInputException("--data has " + n + " rows: too few to hold out the last " + testRows + " (--test-rows)");
+            Dataset<Row>[] s = Splits.byRange(indexed, "_row", n - testRows, n);
+            train = s[0].drop("_row");
+            test = s[1].drop("_row");
+            split = String.format(Locale.ROOT, "rows 0..%d train, the last %d rows held out (file order)", n - testRows - 1, testRows);
+        }
+        int epochs = o.epochsOr(4), batch = o.batchSizeOr(64), avg = o.averagingFrequencyOr(16), workers = o.workersOr(2);
+        double lr = o.learningRateOr(1e-3);
+        train = Splits.shuffle(train, workers, o.seed).persist(StorageLevel.MEMORY_AND_DISK());
+        test = test.persist(StorageLevel.MEMORY_AND_DISK());
+        long nTrain = train.count(), nTest = test.count();
+        if (nTrain == 0 || nTest == 0) throw new JobInputException("--data: no rows left for training or testing (" + nTrain + " train, " + nTest + " test)");
+
+        SparkgradClassifier clf = new SparkgradClassifier().setFeaturesCol("pixels").setLabelCol("label").setFeaturesShape(1, 28, 28)
+                .setNetwork(net).setNumClasses(10).setOptimizer("adam").setLearningRate(lr).setLrSchedule("cosine")
+                .setBatchSize(batch).setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed)
+                .setDevice(o.device);
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+            new SQLTransformer().setStatement("SELECT *, transform(image, v -> CAST((v - 0.1307D) / 0.3081D AS FLOAT)) AS pixels FROM __THIS__"),
+            clf});
+        ctx.progress().totalEpochs(epochs);
+        ctx.progress().message(String.format(Locale.ROOT, "training a CNN (conv %d-%d, fc %d) on %d rows: %d epochs, %d workers, batch %d, averaging every %d steps",
+                channels[0], channels[1], hidden, nTrain, epochs, workers, batch, avg));
+        long t0 = System.nanoTime();
+        PipelineModel model = pipeline.fit(train);
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        SparkgradClassificationModel clfModel = (SparkgradClassificationModel) model.stages()[1];
+
+        ctx.progress().message("evaluating on " + nTest + " test rows");
+        long e0 = System.nanoTime();
+        Evaluation.Classification testEval = Evaluation.classification(model.transform(test), "label", 10);
+        double evalSeconds = (System.nanoTime() - e0) / 1e9;
+        ctx.progress().message("saving the PipelineModel");
+        model.write().save(ctx.sparkPath("model"));
+        train.unpersist();
+        test.unpersist();
+
+        JobResult r = new JobResult();
+        r.headline("job", name()).headline("train_seconds", Evaluation.round(trainSeconds, 2))
+                .headline("test_accuracy", Evaluation.round(testEval.accuracy(), 5));
+        r.detail("target", Map.of("test_accuracy", 0.99, "train_seconds_max", 900))
+                .detail("met_target", testEval.accuracy() >= 0.99 && trainSeconds <= 900)
+                .detail("test_macro_f1", Evaluation.round(testEval.macroF1(), 5))
+                .detail("eval_seconds", Evaluation.round(evalSeconds, 2))
+                .detail("confusion_matrix", testEval.confusion());
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("path", dataPath);
+        data.put("test_path", o.testData);
+        data.put("split", split);
+        data.put("train_rows", nTrain);
+        data.put("test_rows", nTest);
+        r.detail("data", data);
+        r.detail("hyperparameters", Hyper.of(clf, "featuresShape", List.of(1, 28, 28),
+                "pipeline", "SQLTransformer((x - 0.1307) / 0.3081) -> SparkgradClassifier"));
+        double[] loss = clfModel.summary().lossHistory();
+        r.detail("rounds", loss.length).detail("loss_history", Evaluation.round(loss, 6))
+                .detail("epoch_end_seconds", Evaluation.round(clfModel.summary().epochEndSeconds(), 2));
+        r.curves.add(new Charts.Series("train loss (per round)", Charts.count(loss.length), loss, false));
+        r.chartTitle = String.format(Locale.ROOT, "mnist CNN: test accuracy %.2f%% after %d epochs (%.0f s)", 100 * testEval.accuracy(),
+                epochs, trainSeconds);
+        return r;
+    }
+
+    /** Appends {@code _row}: the 0-based position of each row in file order. */
+    static Dataset<Row> withRowIndex(Dataset<Row> df) {
+        JavaRDD<Row> rows = df.javaRDD().zipWithIndex().map(t -> {
+            Object[] v = new Object[t._1().length() + 1];
+            for (int i = 0; i < t._1().length(); i++) v[i] = t._1().get(i);
+            v[v.length - 1] = t._2();
+            return RowFactory.create(v);
+        });
+        return df.sparkSession().createDataFrame(rows, df.schema().add("_row", DataTypes.LongType, false));
+    }
+
+    private static Dataset<Row> load(JobContext ctx, String option, String path) {
+        Dataset<Row> df = DataPaths.read(ctx.spark(), option, path);
+        String what = option + " " + path;
+        DataPaths.requireNumericArray(df, what, "image", "image: array<float> of 784 pixel values in [0, 1] (mnist.parquet layout)");
+        DataPaths.requireIntegral(df, what, "label", "label: int digit 0..9");
+        df = df.select("image", "label");
+        DataPaths.checkRows(df, what, "image", 784, "label", 10);
+        return df;
+    }
+
+}
