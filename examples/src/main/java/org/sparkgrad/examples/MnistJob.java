@@ -84,7 +84,7 @@ public final class MnistJob implements Job {
         }
     }
 
-    @Override public JobResult run(JobContext ctx) {
+    @Override public JobResult run(JobContext ctx) throws java.io.IOException {
         JobOptions o = options;
         String net = network();
         String dataPath = DataPaths.parquet("--data", o.data, "mnist");
