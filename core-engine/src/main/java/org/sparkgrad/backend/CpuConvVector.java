@@ -25,7 +25,8 @@ import org.sparkgrad.tensor.Tensor;
  *
  * The input gradient of a unit-stride convolution is the same kernel run as a convolution of the output
  * gradient (padded by {@code dil*(k-1) - p}) with the flipped, channel-transposed weight. The weight gradient
- * uses a second microkernel (4 output channels x 6 reduction indices, vectorised over positions).
+ * uses a second microkernel (4 output channels x 4 reduction indices, vectorised over positions, over
+ * chunks of about 1024 positions so that a block's operands stay in the L1 cache).
  *
  * <p>This class names no Vector API type, so it loads without the {@code jdk.incubator.vector} module; it only
  * calls {@link VectorConvKernels} when {@link #AVAILABLE}.
@@ -131,8 +132,7 @@ final class CpuConvVector {
     static boolean suitsForward(Geom g) {
         if (!AVAILABLE || g.n == 0 || g.outVol == 0) return false;
         if (g.s[g.nd - 1] != 1 || g.og < OB || !paddedFits(g)) return false;
-        Plan p = new Plan(g);
-        return p.run >= 2 * VL;
+        return new Plan(g).run >= VL;
     }
 
     /** The geometry of the input gradient seen as a forward convolution (null when it is not one of unit stride). */
@@ -156,8 +156,8 @@ final class CpuConvVector {
 
     static boolean suitsBackwardWeight(Geom g) {
         if (!AVAILABLE || g.n == 0 || g.outVol == 0) return false;
-        if (g.s[g.nd - 1] != 1 || g.og < 4 || g.cg * g.kVol < 6 || !paddedFits(g)) return false;
-        return new Plan(g).run >= 2 * VL;
+        if (g.s[g.nd - 1] != 1 || g.og < 4 || g.cg * g.kVol < 4 || !paddedFits(g)) return false;
+        return new Plan(g).run >= VL;
     }
 
     private static float[] f(Tensor t) { return ((CpuStorage) t.storage()).f; }
@@ -278,33 +278,61 @@ final class CpuConvVector {
                 for (int h = 0; h < rowsPerRun; h++) System.arraycopy(ga, src + h * pl.wo, ge, dst + h * pl.wp, pl.wo);
             }
         });
-        int k = g.rows, kv = g.kVol;
-        int qc = Math.max(1, Math.min(pl.q, (2048 + lr - 1) / lr));
-        int nqc = (pl.q + qc - 1) / qc;
-        int units = g.n * g.groups * nqc;
+        int k = g.rows;
+        // chunks of about JC positions (whole vectors), made of segments of runs: one chunk's operands of a
+        // 4 x 4 block stay in L1 while the block loops over them
+        final int jc = 1024;
+        java.util.List<int[]> chunks = new java.util.ArrayList<>(); // per chunk: [q, j0, len] triples
+        int[] cur = new int[3 * 8];
+        int nseg = 0, filled = 0;
+        for (int q = 0; q < pl.q; q++) {
+            for (int j0 = 0; j0 < lr; ) {
+                int len = Math.min(lr - j0, jc - filled);
+                if (nseg * 3 + 3 > cur.length) cur = Arrays.copyOf(cur, cur.length * 2);
+                cur[3 * nseg] = q;
+                cur[3 * nseg + 1] = j0;
+                cur[3 * nseg + 2] = len;
+                nseg++;
+                filled += len;
+                j0 += len;
+                if (filled == jc) {
+                    chunks.add(Arrays.copyOf(cur, 3 * nseg));
+                    nseg = 0;
+                    filled = 0;
+                }
+            }
+        }
+        if (nseg > 0) chunks.add(Arrays.copyOf(cur, 3 * nseg));
+        int nch = chunks.size();
+        int units = g.n * g.groups * nch;
         float[] dw = new float[g.o * k];
         int gyLd = pl.q * lr;
-        int cost = (int) Math.min(1 << 20, (long) g.og * k * qc * lr / 64);
+        int cost = (int) Math.min(1 << 20, (long) g.og * k * jc / 64);
         Parallel.range(units, cost, (from, to) -> {
             float[] part = new float[g.o * k];
-            int[] gyBase = new int[qc], xBase = new int[qc];
+            int maxSeg = 0;
+            for (int[] c : chunks) maxSeg = Math.max(maxSeg, c.length / 3);
+            int[] gyOff = new int[maxSeg], xOff = new int[maxSeg], lens = new int[maxSeg];
             for (int u = from; u < to; u++) {
-                int qi = u % nqc, rest = u / nqc;
+                int ci = u % nch, rest = u / nch;
                 int gr = rest % g.groups, n = rest / g.groups;
-                int q0 = qi * qc, nq = Math.min(pl.q, q0 + qc) - q0;
-                for (int i = 0; i < nq; i++) {
-                    gyBase[i] = ((n * g.o + gr * g.og) * pl.q + q0 + i) * lr;
-                    xBase[i] = (n * g.c + gr * g.cg) * pl.pVol + pl.qBase[q0 + i];
+                int[] ch = chunks.get(ci);
+                int ns = ch.length / 3;
+                for (int i = 0; i < ns; i++) {
+                    int q = ch[3 * i], j0 = ch[3 * i + 1];
+                    gyOff[i] = ((n * g.o + gr * g.og) * pl.q + q) * lr + j0;
+                    xOff[i] = (n * g.c + gr * g.cg) * pl.pVol + pl.qBase[q] + j0;
+                    lens[i] = ch[3 * i + 2];
                 }
-                int o4 = g.og - g.og % 4, k6 = k - k % 6;
+                int o4 = g.og - g.og % 4, k4 = k - k % 4;
                 for (int o0 = 0; o0 < o4; o0 += 4) {
                     int accRow = (gr * g.og + o0) * k;
-                    for (int k0 = 0; k0 < k6; k0 += 6) {
-                        VectorConvKernels.weight4x6(ge, gyBase, gyLd, xp, xBase, pl.koff, nq, lr, o0, k0, part, accRow, k);
+                    for (int k0 = 0; k0 < k4; k0 += 4) {
+                        VectorConvKernels.weight4x4(ge, gyOff, gyLd, xp, xOff, pl.koff, lens, ns, o0, k0, part, accRow, k);
                     }
                     for (int oi = 0; oi < 4; oi++) {
-                        for (int kk = k6; kk < k; kk++) {
-                            VectorConvKernels.weight1x1(ge, gyBase, gyLd, xp, xBase, pl.koff, nq, lr, o0 + oi, kk, part,
+                        for (int kk = k4; kk < k; kk++) {
+                            VectorConvKernels.weight1x1(ge, gyOff, gyLd, xp, xOff, pl.koff, lens, ns, o0 + oi, kk, part,
                                     accRow + oi * k + kk);
                         }
                     }
@@ -312,7 +340,7 @@ final class CpuConvVector {
                 for (int o = o4; o < g.og; o++) {
                     int accRow = (gr * g.og + o) * k;
                     for (int kk = 0; kk < k; kk++) {
-                        VectorConvKernels.weight1x1(ge, gyBase, gyLd, xp, xBase, pl.koff, nq, lr, o, kk, part, accRow + kk);
+                        VectorConvKernels.weight1x1(ge, gyOff, gyLd, xp, xOff, pl.koff, lens, ns, o, kk, part, accRow + kk);
                     }
                 }
             }

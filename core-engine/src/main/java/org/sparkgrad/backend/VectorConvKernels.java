@@ -68,36 +68,42 @@ final class VectorConvKernels {
     }
 
     /**
-     * Weight-gradient block for 4 output channels and 6 reduction indices:
-     * {@code acc[accRow + oi * lda + k0 + ki] += sum_q sum_{j < len} gy[gyBase[q] + (o0 + oi) * gyLd + j] * x[xBase[q] + koff[k0 + ki] + j]},
-     * {@code len} a multiple of {@link #VL}.
+     * Weight-gradient block for 4 output channels and 4 reduction indices, over segments of positions:
+     * {@code acc[accRow + oi * lda + k0 + ki] += sum_s sum_{j < len[s]} gy[gyOff[s] + (o0 + oi) * gyLd + j] * x[xOff[s] + koff[k0 + ki] + j]},
+     * every {@code len[s]} a positive multiple of {@link #VL}. (A 4 x 6 block spills registers under C2.)
      */
-    static void weight4x6(float[] gy, int[] gyBase, int gyLd, float[] x, int[] xBase, int[] koff, int nq, int len, int o0,
+    static void weight4x4(float[] gy, int[] gyOff, int gyLd, float[] x, int[] xOff, int[] koff, int[] len, int nseg, int o0,
                           int k0, float[] acc, int accRow, int lda) {
         FloatVector z = FloatVector.zero(S);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a05 = z, a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z, a25 = z, a30 = z, a31 = z, a32 = z, a33 = z, a34 = z, a35 = z;
-        int c0 = koff[k0], c1 = koff[k0 + 1], c2 = koff[k0 + 2], c3 = koff[k0 + 3], c4 = koff[k0 + 4], c5 = koff[k0 + 5];
-        for (int q = 0; q < nq; q++) {
-            int g0 = gyBase[q] + o0 * gyLd, xb = xBase[q];
-            for (int j = 0; j < len; j += VL) {
-                FloatVector y0 = FloatVector.fromArray(S, gy, g0 + j);
-                FloatVector y1 = FloatVector.fromArray(S, gy, g0 + gyLd + j);
-                FloatVector y2 = FloatVector.fromArray(S, gy, g0 + 2 * gyLd + j);
-                FloatVector y3 = FloatVector.fromArray(S, gy, g0 + 3 * gyLd + j);
-                int xj = xb + j;
-                FloatVector v = FloatVector.fromArray(S, x, xj + c0);
-                a00 = y0.fma(v, a00); a10 = y1.fma(v, a10); a20 = y2.fma(v, a20); a30 = y3.fma(v, a30);
-                v = FloatVector.fromArray(S, x, xj + c1);
-                a01 = y0.fma(v, a01); a11 = y1.fma(v, a11); a21 = y2.fma(v, a21); a31 = y3.fma(v, a31);
-                v = FloatVector.fromArray(S, x, xj + c2);
-                a02 = y0.fma(v, a02); a12 = y1.fma(v, a12); a22 = y2.fma(v, a22); a32 = y3.fma(v, a32);
-                v = FloatVector.fromArray(S, x, xj + c3);
-                a03 = y0.fma(v, a03); a13 = y1.fma(v, a13); a23 = y2.fma(v, a23); a33 = y3.fma(v, a33);
-                v = FloatVector.fromArray(S, x, xj + c4);
-                a04 = y0.fma(v, a04); a14 = y1.fma(v, a14); a24 = y2.fma(v, a24); a34 = y3.fma(v, a34);
-                v = FloatVector.fromArray(S, x, xj + c5);
-                a05 = y0.fma(v, a05); a15 = y1.fma(v, a15); a25 = y2.fma(v, a25); a35 = y3.fma(v, a35);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int c0 = koff[k0], c1 = koff[k0 + 1], c2 = koff[k0 + 2], c3 = koff[k0 + 3];
+        int total = 0;
+        for (int i = 0; i < nseg; i++) total += len[i];
+        // one flat loop over (segment, j): C2 keeps the accumulators in registers only across a single loop
+        int sg = 0, j = 0, end = len[0], g0 = gyOff[0] + o0 * gyLd, xb = xOff[0];
+        for (int it = 0; it < total; it += VL) {
+            FloatVector y0 = FloatVector.fromArray(S, gy, g0 + j);
+            FloatVector y1 = FloatVector.fromArray(S, gy, g0 + gyLd + j);
+            FloatVector y2 = FloatVector.fromArray(S, gy, g0 + 2 * gyLd + j);
+            FloatVector y3 = FloatVector.fromArray(S, gy, g0 + 3 * gyLd + j);
+            int xj = xb + j;
+            FloatVector v = FloatVector.fromArray(S, x, xj + c0);
+            a00 = y0.fma(v, a00); a10 = y1.fma(v, a10); a20 = y2.fma(v, a20); a30 = y3.fma(v, a30);
+            v = FloatVector.fromArray(S, x, xj + c1);
+            a01 = y0.fma(v, a01); a11 = y1.fma(v, a11); a21 = y2.fma(v, a21); a31 = y3.fma(v, a31);
+            v = FloatVector.fromArray(S, x, xj + c2);
+            a02 = y0.fma(v, a02); a12 = y1.fma(v, a12); a22 = y2.fma(v, a22); a32 = y3.fma(v, a32);
+            v = FloatVector.fromArray(S, x, xj + c3);
+            a03 = y0.fma(v, a03); a13 = y1.fma(v, a13); a23 = y2.fma(v, a23); a33 = y3.fma(v, a33);
+            j += VL;
+            if (j == end) {
+                j = 0;
+                if (++sg < nseg) {
+                    end = len[sg];
+                    g0 = gyOff[sg] + o0 * gyLd;
+                    xb = xOff[sg];
+                }
             }
         }
         int r = accRow + k0;
@@ -105,40 +111,41 @@ final class VectorConvKernels {
         acc[r + 1] += a01.reduceLanes(VectorOperators.ADD);
         acc[r + 2] += a02.reduceLanes(VectorOperators.ADD);
         acc[r + 3] += a03.reduceLanes(VectorOperators.ADD);
-        acc[r + 4] += a04.reduceLanes(VectorOperators.ADD);
-        acc[r + 5] += a05.reduceLanes(VectorOperators.ADD);
         r += lda;
         acc[r] += a10.reduceLanes(VectorOperators.ADD);
         acc[r + 1] += a11.reduceLanes(VectorOperators.ADD);
         acc[r + 2] += a12.reduceLanes(VectorOperators.ADD);
         acc[r + 3] += a13.reduceLanes(VectorOperators.ADD);
-        acc[r + 4] += a14.reduceLanes(VectorOperators.ADD);
-        acc[r + 5] += a15.reduceLanes(VectorOperators.ADD);
         r += lda;
         acc[r] += a20.reduceLanes(VectorOperators.ADD);
         acc[r + 1] += a21.reduceLanes(VectorOperators.ADD);
         acc[r + 2] += a22.reduceLanes(VectorOperators.ADD);
         acc[r + 3] += a23.reduceLanes(VectorOperators.ADD);
-        acc[r + 4] += a24.reduceLanes(VectorOperators.ADD);
-        acc[r + 5] += a25.reduceLanes(VectorOperators.ADD);
         r += lda;
         acc[r] += a30.reduceLanes(VectorOperators.ADD);
         acc[r + 1] += a31.reduceLanes(VectorOperators.ADD);
         acc[r + 2] += a32.reduceLanes(VectorOperators.ADD);
         acc[r + 3] += a33.reduceLanes(VectorOperators.ADD);
-        acc[r + 4] += a34.reduceLanes(VectorOperators.ADD);
-        acc[r + 5] += a35.reduceLanes(VectorOperators.ADD);
     }
 
-    /** The 1 x 1 form of {@link #weight4x6}, for the edges of the (o, k) blocking. */
-    static void weight1x1(float[] gy, int[] gyBase, int gyLd, float[] x, int[] xBase, int[] koff, int nq, int len, int o,
+    /** The 1 x 1 form of {@link #weight4x4}, for the edges of the (o, k) blocking. */
+    static void weight1x1(float[] gy, int[] gyOff, int gyLd, float[] x, int[] xOff, int[] koff, int[] len, int nseg, int o,
                           int k, float[] acc, int accIndex) {
         FloatVector a = FloatVector.zero(S);
         int ck = koff[k];
-        for (int q = 0; q < nq; q++) {
-            int g0 = gyBase[q] + o * gyLd, xb = xBase[q] + ck;
-            for (int j = 0; j < len; j += VL) {
-                a = FloatVector.fromArray(S, gy, g0 + j).fma(FloatVector.fromArray(S, x, xb + j), a);
+        int total = 0;
+        for (int i = 0; i < nseg; i++) total += len[i];
+        int sg = 0, j = 0, end = len[0], g0 = gyOff[0] + o * gyLd, xb = xOff[0] + ck;
+        for (int it = 0; it < total; it += VL) {
+            a = FloatVector.fromArray(S, gy, g0 + j).fma(FloatVector.fromArray(S, x, xb + j), a);
+            j += VL;
+            if (j == end) {
+                j = 0;
+                if (++sg < nseg) {
+                    end = len[sg];
+                    g0 = gyOff[sg] + o * gyLd;
+                    xb = xOff[sg] + ck;
+                }
             }
         }
         acc[accIndex] += a.reduceLanes(VectorOperators.ADD);
