@@ -48,11 +48,12 @@ public final class ConvOps {
     }
 
     /**
-     * N-d convolution with a padding mode: {@code "valid"} (no padding) or {@code "same"} (output size = input
-     * size; stride must be 1; when the total padding {@code dil*(k-1)} of a dim is odd, the extra element goes
-     * on the right, as in PyTorch).
+     * N-d convolution with a padding mode, PyTorch's string form of {@code padding}: {@code "valid"} (no padding)
+     * or {@code "same"} (output size = input size; stride must be 1; when the total padding {@code dil*(k-1)} of
+     * a dim is odd, the extra element goes on the right, as in PyTorch). Shapes and dtypes as {@link #convNd}.
      */
-    public static Tensor convNd(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
+    public static Tensor convNdPadding(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                       int groups) {
         return conv("conv", -1, input, weight, bias, stride, null, padding, dilation, groups);
     }
 
@@ -61,29 +62,14 @@ public final class ConvOps {
         return conv("conv1d", 1, input, weight, bias, stride, padding, null, dilation, groups);
     }
 
-    /** {@code conv1d} with padding mode {@code "same"} or {@code "valid"}. */
-    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
-        return conv("conv1d", 1, input, weight, bias, stride, null, padding, dilation, groups);
-    }
-
     /** {@code conv2d}: input {@code (N, C, H, W)} or {@code (C, H, W)}, weight {@code (O, C/groups, kH, kW)}; see {@link #convNd}. */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         return conv("conv2d", 2, input, weight, bias, stride, padding, null, dilation, groups);
     }
 
-    /** {@code conv2d} with padding mode {@code "same"} or {@code "valid"}. */
-    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
-        return conv("conv2d", 2, input, weight, bias, stride, null, padding, dilation, groups);
-    }
-
     /** {@code conv3d}: input {@code (N, C, D, H, W)} or unbatched, weight {@code (O, C/groups, kD, kH, kW)}; see {@link #convNd}. */
     public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         return conv("conv3d", 3, input, weight, bias, stride, padding, null, dilation, groups);
-    }
-
-    /** {@code conv3d} with padding mode {@code "same"} or {@code "valid"}. */
-    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
-        return conv("conv3d", 3, input, weight, bias, stride, null, padding, dilation, groups);
     }
 
     /**
@@ -92,11 +78,6 @@ public final class ConvOps {
      */
     public static Tensor conv4d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         return conv("conv4d", 4, input, weight, bias, stride, padding, null, dilation, groups);
-    }
-
-    /** {@code conv4d} with padding mode {@code "same"} or {@code "valid"}. */
-    public static Tensor conv4d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
-        return conv("conv4d", 4, input, weight, bias, stride, null, padding, dilation, groups);
     }
 
     private static Tensor conv(String op, int wantNd, Tensor input, Tensor weight, Tensor bias, int[] stride0, int[] padding0,

@@ -7,8 +7,8 @@ import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Tensor;
 
 /**
- * Pooling with autograd, written once for any number {@code nd >= 1} of spatial dims (the length of the
- * kernel or output-size array): max, average, adaptive average and adaptive max pooling of inputs
+ * Pooling with autograd, written once for any number {@code nd >= 1} of spatial dims (the {@code nd}
+ * argument of every method: 1 for {@code max_pool1d}, 2 for {@code max_pool2d}, ...): max, average, adaptive average and adaptive max pooling of inputs
  * {@code (N, C, *spatial)} — {@code (N, C, L)}, {@code (N, C, H, W)}, {@code (N, C, D, H, W)},
  * {@code (N, C, T, D, H, W)}, ... — or unbatched {@code (C, *spatial)}. Float32 and float64.
  *
@@ -29,7 +29,8 @@ public final class PoolOps {
      * N-d max pooling.
      *
      * @param input    {@code (N, C, *in)} or {@code (C, *in)}
-     * @param kernel   window size per dim (its length is the number of spatial dims)
+     * @param nd       number of spatial dims
+     * @param kernel   window size (one value for all dims, or one per dim)
      * @param stride   per dim (null = kernel)
      * @param padding  implicit -inf padding per dim (null = 0), at most half the kernel
      * @param dilation spacing of the window taps (null = 1)
@@ -37,14 +38,14 @@ public final class PoolOps {
      * @return {@code (N, C, *out)}
      * @throws IllegalArgumentException for bad ranks, sizes or arguments
      */
-    public static Tensor maxPoolNd(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        return maxPoolNdWithIndices(input, kernel, stride, padding, dilation, ceilMode)[0];
+    public static Tensor maxPoolNd(Tensor input, int nd, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return maxPoolNdWithIndices(input, nd, kernel, stride, padding, dilation, ceilMode)[0];
     }
 
     /** {@link #maxPoolNd} that also returns the int64 indices {values, indices} (no gradient through indices). */
-    public static Tensor[] maxPoolNdWithIndices(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+    public static Tensor[] maxPoolNdWithIndices(Tensor input, int nd, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                                 boolean ceilMode) {
-        int nd = kernelDims("max_pool", kernel);
+        checkDims("max_pool", nd, kernel);
         String name = "max_pool" + nd + "d";
         int[] k = ConvOps.expand(name, "kernel_size", kernel, nd, 1, 1);
         int[] s = stride == null || stride.length == 0 ? k.clone() : ConvOps.expand(name, "stride", stride, nd, 1, 1);
@@ -62,17 +63,19 @@ public final class PoolOps {
     /**
      * N-d adaptive max pooling: bin {@code i} of a dim of length L covers [floor(i*L/out), ceil((i+1)*L/out)).
      *
-     * @param outputSize per dim (its length is the number of spatial dims); -1 keeps that input size
+     * @param nd         number of spatial dims
+     * @param outputSize one value for all dims or one per dim; -1 keeps that input size
      */
-    public static Tensor adaptiveMaxPoolNd(Tensor input, int[] outputSize) {
-        return adaptiveMaxPoolNdWithIndices(input, outputSize)[0];
+    public static Tensor adaptiveMaxPoolNd(Tensor input, int nd, int[] outputSize) {
+        return adaptiveMaxPoolNdWithIndices(input, nd, outputSize)[0];
     }
 
     /** {@link #adaptiveMaxPoolNd} that also returns the int64 indices {values, indices}. */
-    public static Tensor[] adaptiveMaxPoolNdWithIndices(Tensor input, int[] outputSize) {
-        int nd = kernelDims("adaptive_max_pool", outputSize);
+    public static Tensor[] adaptiveMaxPoolNdWithIndices(Tensor input, int nd, int[] outputSize) {
+        checkDims("adaptive_max_pool", nd, outputSize);
         String name = "adaptive_max_pool" + nd + "d";
-        return maxPool(name, input, nd, sp -> PoolWindows.adaptive(sp, adaptiveSize(name, input, sp, outputSize)));
+        int[] out = ConvOps.expand(name, "output_size", outputSize, nd, 1, -1);
+        return maxPool(name, input, nd, sp -> PoolWindows.adaptive(sp, adaptiveSize(name, input, sp, out)));
     }
 
     private static Tensor[] maxPool(String name, Tensor input, int nd, java.util.function.Function<int[], PoolWindows> geometry) {
@@ -93,7 +96,8 @@ public final class PoolOps {
      * N-d average pooling.
      *
      * @param input            {@code (N, C, *in)} or {@code (C, *in)}
-     * @param kernel           window size per dim (its length is the number of spatial dims)
+     * @param nd               number of spatial dims
+     * @param kernel           window size (one value for all dims, or one per dim)
      * @param stride           per dim (null = kernel)
      * @param padding          implicit zero padding per dim (null = 0), at most half the kernel
      * @param ceilMode         round the output size up instead of down
@@ -102,9 +106,9 @@ public final class PoolOps {
      * @return {@code (N, C, *out)}
      * @throws IllegalArgumentException for bad ranks, sizes or arguments
      */
-    public static Tensor avgPoolNd(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+    public static Tensor avgPoolNd(Tensor input, int nd, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
                                    boolean countIncludePad, Integer divisorOverride) {
-        int nd = kernelDims("avg_pool", kernel);
+        checkDims("avg_pool", nd, kernel);
         String name = "avg_pool" + nd + "d";
         int[] k = ConvOps.expand(name, "kernel_size", kernel, nd, 1, 1);
         int[] s = stride == null || stride.length == 0 ? k.clone() : ConvOps.expand(name, "stride", stride, nd, 1, 1);
@@ -126,12 +130,14 @@ public final class PoolOps {
     /**
      * N-d adaptive average pooling: bin {@code i} of a dim of length L averages [floor(i*L/out), ceil((i+1)*L/out)).
      *
-     * @param outputSize per dim (its length is the number of spatial dims); -1 keeps that input size
+     * @param nd         number of spatial dims
+     * @param outputSize one value for all dims or one per dim; -1 keeps that input size
      */
-    public static Tensor adaptiveAvgPoolNd(Tensor input, int[] outputSize) {
-        int nd = kernelDims("adaptive_avg_pool", outputSize);
+    public static Tensor adaptiveAvgPoolNd(Tensor input, int nd, int[] outputSize) {
+        checkDims("adaptive_avg_pool", nd, outputSize);
         String name = "adaptive_avg_pool" + nd + "d";
-        return avgPool(name, input, nd, sp -> PoolWindows.adaptive(sp, adaptiveSize(name, input, sp, outputSize)));
+        int[] out = ConvOps.expand(name, "output_size", outputSize, nd, 1, -1);
+        return avgPool(name, input, nd, sp -> PoolWindows.adaptive(sp, adaptiveSize(name, input, sp, out)));
     }
 
     private static Tensor avgPool(String name, Tensor input, int nd, java.util.function.Function<int[], PoolWindows> geometry) {
@@ -147,12 +153,11 @@ public final class PoolOps {
     }
 
     // ================================================================================ helpers
-    private static int kernelDims(String op, int[] kernel) {
-        if (kernel == null || kernel.length == 0) {
-            throw new IllegalArgumentException(op + ": the kernel/output size must list one value per spatial dim, got "
-                    + (kernel == null ? "null" : "[]"));
+    private static void checkDims(String op, int nd, int[] sizes) {
+        if (nd < 1) throw new IllegalArgumentException(op + ": the number of spatial dims must be at least 1, got " + nd);
+        if (sizes == null || sizes.length == 0) {
+            throw new IllegalArgumentException(op + nd + "d: the kernel/output size must be given (one value, or one per spatial dim)");
         }
-        return kernel.length;
     }
 
     private static void checkInput(String name, Tensor input, int nd) {
