@@ -36,7 +36,7 @@ final class CpuConvVector {
     static final boolean AVAILABLE = detect();
     /** Lanes per vector and positions per forward block (0 when unavailable). */
     static final int VL = AVAILABLE ? VectorConvKernels.VL : 0, CH = AVAILABLE ? VectorConvKernels.CH : 0;
-    private static final int OB = 8;
+    static final int OB = 8;
 
     private CpuConvVector() {}
 
@@ -117,6 +117,32 @@ final class CpuConvVector {
         long bufferSize() { return (long) g.n * g.c * pVol + 2L * CH; }
     }
 
+    /**
+     * Runs of consecutive chunk positions whose outputs are contiguous: quadruples (first position, length,
+     * group key, first output offset), preceded by their count; positions with key -1 are dropped.
+     */
+    static int[] segments(int[] key, int[] off) {
+        int n = key.length;
+        int[] out = new int[1 + 4 * n];
+        int cnt = 0;
+        for (int j = 0; j < n; ) {
+            if (key[j] < 0) {
+                j++;
+                continue;
+            }
+            int e = j + 1;
+            while (e < n && key[e] == key[j] && off[e] == off[e - 1] + 1) e++;
+            int b = 1 + 4 * cnt++;
+            out[b] = j;
+            out[b + 1] = e - j;
+            out[b + 2] = key[j];
+            out[b + 3] = off[j];
+            j = e;
+        }
+        out[0] = cnt;
+        return Arrays.copyOf(out, 1 + 4 * cnt);
+    }
+
     private static boolean fitsInt(Geom g, long padded) {
         long out = (long) g.n * g.o * g.outVol;
         return padded < Integer.MAX_VALUE - 64 && out < Integer.MAX_VALUE;
@@ -142,7 +168,8 @@ final class CpuConvVector {
         for (int d = 0; d < nd; d++) {
             if (g.s[d] != 1) return null;
             pb[d] = g.dil[d] * (g.k[d] - 1) - g.p[d];
-            if (pb[d] < 0) return null;
+            // a transposed convolution's output padding makes the input longer than this correlation's output
+            if (pb[d] < 0 || g.out[d] + 2 * pb[d] - g.dil[d] * (g.k[d] - 1) != g.in[d]) return null;
             ones[d] = 1;
         }
         return new Geom(g.n, g.o, g.c, g.out, g.k, g.in, ones, pb, g.dil, g.groups);
@@ -189,28 +216,60 @@ final class CpuConvVector {
     }
 
     static Tensor forward(Tensor x, Tensor w, Tensor b, Geom g) {
+        float[] wa = Arrays.copyOfRange(f(w), w.storageOffset(), w.storageOffset() + g.o * g.rows);
+        float[] bias = b == null ? null : Arrays.copyOfRange(f(b), b.storageOffset(), b.storageOffset() + g.o);
+        return convolve(f(x), x.storageOffset(), wa, bias, g);
+    }
+
+    /**
+     * The forward convolution of a contiguous float32 input (offset {@code xo}) with a contiguous
+     * {@code (O, C/groups, *k)} weight: Winograd along the leading dims when they allow it, else direct.
+     */
+    static Tensor convolve(float[] x, int xo, float[] w, float[] bias, Geom g) {
         Plan pl = new Plan(g);
-        float[] xp = pad(f(x), x.storageOffset(), pl);
-        int k = g.rows;
-        float[] wa = f(w), wt = new float[g.groups * k * roundUp(g.og, OB)];
-        int op = roundUp(g.og, OB), wo = w.storageOffset();
+        float[] xp = pad(x, xo, pl);
+        int m = winogradDims(g);
+        if (m > 0) return CpuConvWinograd.run(xp, w, bias, pl, m);
+        int k = g.rows, op = roundUp(g.og, OB);
+        float[] wt = new float[g.groups * k * op];
         for (int gr = 0; gr < g.groups; gr++) {
             for (int o = 0; o < g.og; o++) {
-                int src = wo + (gr * g.og + o) * k;
-                for (int i = 0; i < k; i++) wt[(gr * k + i) * op + o] = wa[src + i];
+                int src = (gr * g.og + o) * k;
+                for (int i = 0; i < k; i++) wt[(gr * k + i) * op + o] = w[src + i];
             }
         }
-        float[] bias = b == null ? null : Arrays.copyOfRange(f(b), b.storageOffset(), b.storageOffset() + g.o);
         return run(xp, wt, bias, pl);
     }
 
+    /** Whether the Winograd F(2,3) path may be used (true by default; for tests and benchmarks). */
+    static volatile boolean winogradEnabled = !"false".equalsIgnoreCase(System.getProperty("sparkgrad.conv.winograd"));
+
+    /**
+     * Number of leading spatial dims the Winograd F(2,3) path transforms: those with kernel 3, stride 1 and
+     * dilation 1, at most 2 and at most nd - 1 (the last dim stays direct); 0 when the path does not apply.
+     */
+    static int winogradDims(Geom g) {
+        if (!winogradEnabled) return 0;
+        int m = 0;
+        while (m < Math.min(2, g.nd - 1) && g.k[m] == 3 && g.s[m] == 1 && g.dil[m] == 1) m++;
+        if (m == 0) return 0;
+        return CpuConvWinograd.suits(g, m) ? m : 0;
+    }
+
     /** Runs the forward microkernel over a padded input and an (o-padded) (k, o) weight copy. */
-    private static Tensor run(float[] xp, float[] wt, float[] bias, Plan pl) {
+    static Tensor run(float[] xp, float[] wt, float[] bias, Plan pl) {
         Geom g = pl.g;
         int k = g.rows, op = roundUp(g.og, OB);
         int nj = (pl.run + CH - 1) / CH;
-        int[] jmap = new int[nj * CH];
-        for (int j = 0; j < jmap.length; j++) jmap[j] = pl.outIndex(j);
+        int[][] segs = new int[nj][];
+        for (int jc = 0; jc < nj; jc++) {
+            int[] key = new int[CH], off = new int[CH];
+            for (int j = 0; j < CH; j++) {
+                off[j] = pl.outIndex(jc * CH + j);
+                key[j] = off[j] < 0 ? -1 : 0;
+            }
+            segs[jc] = segments(key, off);
+        }
         Tensor y = new Tensor(CpuStorage.allocate(DType.FLOAT32, g.n * g.o * g.outVol), CpuConvKernels.concat(g.n, g.o, g.out));
         float[] ya = f(y);
         int units = g.n * g.groups * pl.q * nj;
@@ -230,9 +289,10 @@ final class CpuConvVector {
                         int o = gr * g.og + ob + oi;
                         int yb = ((n * g.o + o) * pl.q + qi) * pl.runOut;
                         float bv = bias == null ? 0f : bias[o];
-                        for (int j = 0, s = oi * CH, jm = jc * CH; j < CH; j++) {
-                            int m = jmap[jm + j];
-                            if (m >= 0) ya[yb + m] = scratch[s + j] + bv;
+                        int[] sg = segs[jc];
+                        for (int si = 0, ns = sg[0]; si < ns; si++) {
+                            int sb = 1 + 4 * si;
+                            VectorConvKernels.storeRow(scratch, oi * CH + sg[sb], bv, ya, yb + sg[sb + 3], sg[sb + 1]);
                         }
                     }
                 }
@@ -243,24 +303,19 @@ final class CpuConvVector {
 
     static Tensor backwardInput(Tensor gy, Tensor w, Geom g) {
         Geom t = backwardInputGeom(g);
-        Plan pl = new Plan(t);
-        float[] gp = pad(f(gy), gy.storageOffset(), pl);
-        // transposed, flipped weight as a (k', o') copy: conv' has og' = cg outputs and cg' = og inputs per group
-        int kv = g.kVol, k2 = g.og * kv, op = roundUp(g.cg, OB);
-        float[] wa = f(w), wt = new float[g.groups * k2 * op];
+        // the transposed, flipped weight (C, O/groups, *k): conv' has og' = cg outputs and cg' = og inputs per group
+        int kv = g.kVol;
+        float[] wa = f(w), w2 = new float[g.c * g.og * kv];
         int wo = w.storageOffset();
         for (int gr = 0; gr < g.groups; gr++) {
             for (int o = 0; o < g.og; o++) {
                 for (int c = 0; c < g.cg; c++) {
-                    int src = wo + ((gr * g.og + o) * g.cg + c) * kv;
-                    for (int a = 0; a < kv; a++) {
-                        // k' = o * kv + flipped tap, output channel c
-                        wt[(gr * k2 + o * kv + (kv - 1 - a)) * op + c] = wa[src + a];
-                    }
+                    int src = wo + ((gr * g.og + o) * g.cg + c) * kv, dst = ((gr * g.cg + c) * g.og + o) * kv + kv - 1;
+                    for (int a = 0; a < kv; a++) w2[dst - a] = wa[src + a];
                 }
             }
         }
-        return run(gp, wt, null, pl);
+        return convolve(f(gy), gy.storageOffset(), w2, null, t);
     }
 
     static Tensor backwardWeight(Tensor x, Tensor gy, Geom g) {
@@ -351,5 +406,5 @@ final class CpuConvVector {
         return new Tensor(CpuStorage.wrap(dw), CpuConvKernels.concat(g.o, g.cg, g.k));
     }
 
-    private static int roundUp(int v, int m) { return (v + m - 1) / m * m; }
+    static int roundUp(int v, int m) { return (v + m - 1) / m * m; }
 }

@@ -150,4 +150,58 @@ final class VectorConvKernels {
         }
         acc[accIndex] += a.reduceLanes(VectorOperators.ADD);
     }
+
+    /** {@code u[dst + i] = x[sa + i] + sign * x[sb + i]} for {@code i < len} (sign +1 or -1). */
+    static void addRows(float[] x, int sa, int sb, boolean subtract, float[] u, int dst, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        if (subtract) {
+            for (; i < bound; i += VL) {
+                FloatVector.fromArray(S, x, sa + i).sub(FloatVector.fromArray(S, x, sb + i)).intoArray(u, dst + i);
+            }
+            for (; i < len; i++) u[dst + i] = x[sa + i] - x[sb + i];
+        } else {
+            for (; i < bound; i += VL) {
+                FloatVector.fromArray(S, x, sa + i).add(FloatVector.fromArray(S, x, sb + i)).intoArray(u, dst + i);
+            }
+            for (; i < len; i++) u[dst + i] = x[sa + i] + x[sb + i];
+        }
+    }
+
+    /** {@code y[dst + i] = src[from + i] + bias} for {@code i < len}. */
+    static void storeRow(float[] src, int from, float bias, float[] y, int dst, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        FloatVector b = FloatVector.broadcast(S, bias);
+        for (; i < bound; i += VL) FloatVector.fromArray(S, src, from + i).add(b).intoArray(y, dst + i);
+        for (; i < len; i++) y[dst + i] = src[from + i] + bias;
+    }
+
+    /** {@code y[i] += c * src[i]} for {@code i < len}. */
+    static void axpy(float c, float[] src, float[] y, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        FloatVector cv = FloatVector.broadcast(S, c);
+        for (; i < bound; i += VL) FloatVector.fromArray(S, src, i).fma(cv, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+        for (; i < len; i++) y[i] += c * src[i];
+    }
+
+    /**
+     * One-dim Winograd F(2,3) output transform {@code A^T}: {@code y0 = m0 + m1 + m2}, {@code y1 = m1 - m2 - m3},
+     * elementwise over {@code len} floats.
+     */
+    static void outputTransform(float[] m0, float[] m1, float[] m2, float[] m3, float[] y0, float[] y1, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        for (; i < bound; i += VL) {
+            FloatVector b = FloatVector.fromArray(S, m1, i), c = FloatVector.fromArray(S, m2, i);
+            FloatVector a = FloatVector.fromArray(S, m0, i), d = FloatVector.fromArray(S, m3, i);
+            a.add(b).add(c).intoArray(y0, i);
+            b.sub(c).sub(d).intoArray(y1, i);
+        }
+        for (; i < len; i++) {
+            y0[i] = m0[i] + m1[i] + m2[i];
+            y1[i] = m1[i] - m2[i] - m3[i];
+        }
+    }
 }

@@ -245,4 +245,60 @@ class CpuConvKernelsTest {
         for (int i = 0; i < xa.length; i++) rhs += xa[i] * ba[i];
         assertEquals(lhs, rhs, 1e-9 * Math.abs(lhs));
     }
+
+    private static Case fixedCase(Generator g, int n, int c, int o, int groups, int[] in, int[] k, int[] s, int[] p, int[] dil) {
+        Case cs = new Case();
+        cs.nd = in.length;
+        cs.n = n;
+        cs.c = c;
+        cs.o = o;
+        cs.groups = groups;
+        cs.in = in;
+        cs.k = k;
+        cs.s = s;
+        cs.p = p;
+        cs.dil = dil;
+        cs.out = new int[in.length];
+        for (int d = 0; d < in.length; d++) cs.out[d] = (in[d] + 2 * p[d] - dil[d] * (k[d] - 1) - 1) / s[d] + 1;
+        cs.x = gauss(g, n * c * Shape.numel(in));
+        cs.w = gauss(g, o * (c / groups) * Shape.numel(k));
+        cs.b = gauss(g, o);
+        cs.gy = gauss(g, n * o * Shape.numel(cs.out));
+        return cs;
+    }
+
+    @Test
+    void winogradPathMatchesTheDefinitionWithOddSizesGroupsAndSeveralUnits() {
+        assumeTrue(CpuConvVector.AVAILABLE, "run with --add-modules=jdk.incubator.vector");
+        CpuConvKernels.setVectorKernelsEnabled(true);
+        Generator g = new Generator(21);
+        int budget = CpuConvWinograd.budget;
+        try {
+            for (int b : new int[] {budget, 2000}) { // 2000 floats: several tile groups per sample, with a shorter tail
+                CpuConvWinograd.budget = b;
+                Case[] cases = {
+                    // conv2d, Winograd along H (m = 1), odd output height
+                    fixedCase(g, 2, 5, 16, 1, new int[] {13, 21}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}),
+                    // conv3d, m = 2, odd sizes, groups, dilated last dim
+                    fixedCase(g, 1, 6, 16, 2, new int[] {7, 5, 30}, new int[] {3, 3, 2}, new int[] {1, 1, 1}, new int[] {1, 0, 2},
+                            new int[] {1, 1, 2}),
+                    // conv4d, m = 2, stride 2 on a remaining dim, 1-wide kernel there
+                    fixedCase(g, 2, 3, 8, 1, new int[] {5, 4, 5, 20}, new int[] {3, 3, 1, 3}, new int[] {1, 1, 2, 1},
+                            new int[] {1, 1, 0, 1}, new int[] {1, 1, 1, 1}),
+                    // conv3d with 8 in and out channels: the input gradient is a Winograd convolution too
+                    fixedCase(g, 1, 8, 8, 1, new int[] {6, 5, 18}, new int[] {3, 3, 3}, new int[] {1, 1, 1}, new int[] {1, 1, 1},
+                            new int[] {1, 1, 1})};
+                int[] wantM = {1, 2, 2, 2};
+                for (int i = 0; i < cases.length; i++) {
+                    Case cs = cases[i];
+                    CpuConvKernels.Geom geom = new CpuConvKernels.Geom(cs.n, cs.c, cs.o, cs.in, cs.k, cs.out, cs.s, cs.p, cs.dil, cs.groups);
+                    assertEquals(wantM[i], CpuConvVector.winogradDims(geom), cs.toString());
+                    if (i == 3) assertEquals(2, CpuConvVector.winogradDims(CpuConvVector.backwardInputGeom(geom)));
+                    check(cs, DType.FLOAT32, 2e-5);
+                }
+            }
+        } finally {
+            CpuConvWinograd.budget = budget;
+        }
+    }
 }
