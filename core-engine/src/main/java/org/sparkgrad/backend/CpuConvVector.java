@@ -26,7 +26,7 @@ import org.sparkgrad.tensor.Tensor;
  * The input gradient of a unit-stride convolution is the same kernel run as a convolution of the output
  * gradient (padded by {@code dil*(k-1) - p}) with the flipped, channel-transposed weight. The weight gradient
  * uses a second microkernel (4 output channels x 4 reduction indices, vectorised over positions, over
- * chunks of about 1024 positions so that a block's operands stay in the L1 cache).
+ * chunks of about 4096 positions, the accumulators carried between the runs of a chunk).
  *
  * <p>This class names no Vector API type, so it loads without the {@code jdk.incubator.vector} module; it only
  * calls {@link VectorConvKernels} when {@link #AVAILABLE}.
@@ -318,6 +318,9 @@ final class CpuConvVector {
         return convolve(f(gy), gy.storageOffset(), w2, null, t);
     }
 
+    /** Positions per weight-gradient chunk (a multiple of the vector length). */
+    static int weightChunk = 4096;
+
     static Tensor backwardWeight(Tensor x, Tensor gy, Geom g) {
         Plan pl = new Plan(g);
         float[] xp = pad(f(x), x.storageOffset(), pl);
@@ -334,9 +337,9 @@ final class CpuConvVector {
             }
         });
         int k = g.rows;
-        // chunks of about JC positions (whole vectors), made of segments of runs: one chunk's operands of a
-        // 4 x 4 block stay in L1 while the block loops over them
-        final int jc = 1024;
+        // units of about weightChunk positions (whole vectors), made of segments of runs; a 4 x 4 block
+        // accumulates over all segments of a unit before its lanes are summed
+        final int jc = weightChunk;
         java.util.List<int[]> chunks = new java.util.ArrayList<>(); // per chunk: [q, j0, len] triples
         int[] cur = new int[3 * 8];
         int nseg = 0, filled = 0;
@@ -368,6 +371,7 @@ final class CpuConvVector {
             int maxSeg = 0;
             for (int[] c : chunks) maxSeg = Math.max(maxSeg, c.length / 3);
             int[] gyOff = new int[maxSeg], xOff = new int[maxSeg], lens = new int[maxSeg];
+            float[] acc = new float[16 * VL];
             for (int u = from; u < to; u++) {
                 int ci = u % nch, rest = u / nch;
                 int gr = rest % g.groups, n = rest / g.groups;
@@ -383,19 +387,24 @@ final class CpuConvVector {
                 for (int o0 = 0; o0 < o4; o0 += 4) {
                     int accRow = (gr * g.og + o0) * k;
                     for (int k0 = 0; k0 < k4; k0 += 4) {
-                        VectorConvKernels.weight4x4(ge, gyOff, gyLd, xp, xOff, pl.koff, lens, ns, o0, k0, part, accRow, k);
-                    }
-                    for (int oi = 0; oi < 4; oi++) {
-                        for (int kk = k4; kk < k; kk++) {
-                            VectorConvKernels.weight1x1(ge, gyOff, gyLd, xp, xOff, pl.koff, lens, ns, o0 + oi, kk, part,
-                                    accRow + oi * k + kk);
+                        Arrays.fill(acc, 0f);
+                        for (int i = 0; i < ns; i++) {
+                            VectorConvKernels.weight4x4(ge, gyOff[i] + o0 * gyLd, gyLd, xp, xOff[i], pl.koff, k0, lens[i], acc);
+                        }
+                        for (int oi = 0; oi < 4; oi++) {
+                            for (int ki = 0; ki < 4; ki++) part[accRow + oi * k + k0 + ki] += VectorConvKernels.lanes(acc, oi * 4 + ki);
                         }
                     }
                 }
-                for (int o = o4; o < g.og; o++) {
+                // edges of the (o, k) blocking: one output channel and reduction index at a time
+                for (int o = 0; o < g.og; o++) {
                     int accRow = (gr * g.og + o) * k;
-                    for (int kk = 0; kk < k; kk++) {
-                        VectorConvKernels.weight1x1(ge, gyOff, gyLd, xp, xOff, pl.koff, lens, ns, o, kk, part, accRow + kk);
+                    for (int kk = o < o4 ? k4 : 0; kk < k; kk++) {
+                        Arrays.fill(acc, 0, VL, 0f);
+                        for (int i = 0; i < ns; i++) {
+                            VectorConvKernels.weight1x1(ge, gyOff[i] + o * gyLd, xp, xOff[i] + pl.koff[kk], lens[i], acc);
+                        }
+                        part[accRow + kk] += VectorConvKernels.lanes(acc, 0);
                     }
                 }
             }
