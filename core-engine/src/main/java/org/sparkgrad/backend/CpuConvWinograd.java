@@ -185,12 +185,18 @@ final class CpuConvWinograd {
         for (int c = 0; c < g.c; c++) {
             int cb = (n * g.c + c) * pl.pVol;
             if (m == 1) {
+                // tiles whose 4 input rows are all inside the padded input, then the last one row by row
+                int full = Math.max(0, Math.min(tgl, Math.floorDiv(lastLen - 4, 2) - tg0 + 1));
                 int src0 = cb + 2 * tg0 * pst[0];
                 for (int xi = 0; xi < 4; xi++) {
                     int dst = (xi * g.c + c) * pVolSub;
-                    for (int tl = 0; tl < tgl; tl++) {
-                        int r0 = 2 * (tg0 + tl);
-                        rowCombine(xp, src0 + 2 * tl * pst[0], rVolP, r0, lastLen, BT_TERMS[xi], u, dst + tl * rVolP, rVolP);
+                    int[] tm = BT_TERMS[xi];
+                    if (full > 0) {
+                        VectorConvKernels.addRows(xp, src0 + tm[0] * pst[0], src0 + tm[1] * pst[0], 2 * pst[0], tm[2] < 0, u, dst,
+                                rVolP, full, rVolP);
+                    }
+                    for (int tl = full; tl < tgl; tl++) {
+                        rowCombine(xp, src0 + 2 * tl * pst[0], rVolP, 2 * (tg0 + tl), lastLen, tm, u, dst + tl * rVolP, rVolP);
                     }
                 }
             } else {
@@ -207,13 +213,13 @@ final class CpuConvWinograd {
                     combine(xp, ina ? sa : -1, inb ? sb : -1, tm[2], v, dst, len);
                     java.util.Arrays.fill(v, dst + len, dst + slab, 0f);
                 }
-                // stage 2, along dim 1: u[xi0 * 4 + xi1][c][tl][R]
+                // stage 2, along dim 1: u[xi0 * 4 + xi1][c][tl][R] (rows past the input are zeros in v)
                 for (int xi0 = 0; xi0 < 4; xi0++) {
                     for (int xi1 = 0; xi1 < 4; xi1++) {
+                        int[] tm = BT_TERMS[xi1];
                         int dst = ((xi0 * 4 + xi1) * g.c + c) * pVolSub;
-                        for (int tl = 0; tl < tgl; tl++) {
-                            rowCombine(v, xi0 * slab + 2 * tl * pst[1], rVolP, 2 * tl, rows, BT_TERMS[xi1], u, dst + tl * rVolP, rVolP);
-                        }
+                        VectorConvKernels.addRows(v, xi0 * slab + tm[0] * pst[1], xi0 * slab + tm[1] * pst[1], 2 * pst[1], tm[2] < 0, u,
+                                dst, rVolP, tgl, rVolP);
                     }
                 }
             }
@@ -229,7 +235,7 @@ final class CpuConvWinograd {
     /** u[dst..dst+len) = x[sa..] + sign * x[sb..] (a source of -1 is zero). */
     private static void combine(float[] x, int sa, int sb, int sign, float[] u, int dst, int len) {
         if (sa >= 0 && sb >= 0) {
-            VectorConvKernels.addRows(x, sa, sb, sign < 0, u, dst, len);
+            VectorConvKernels.addRows(x, sa, sb, 0, sign < 0, u, dst, 0, 1, len);
         } else if (sa >= 0) {
             System.arraycopy(x, sa, u, dst, len);
         } else if (sb >= 0) {

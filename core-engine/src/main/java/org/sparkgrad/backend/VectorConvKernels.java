@@ -115,20 +115,37 @@ final class VectorConvKernels {
         return FloatVector.fromArray(S, acc, i * VL).reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@code u[dst + i] = x[sa + i] + sign * x[sb + i]} for {@code i < len} (sign +1 or -1). */
-    static void addRows(float[] x, int sa, int sb, boolean subtract, float[] u, int dst, int len) {
-        int i = 0;
+    /**
+     * {@code u[dst + r * dstStride + i] = x[sa + r * srcStride + i] +- x[sb + r * srcStride + i]} for {@code r < rows},
+     * {@code i < len}. Rows of at least one vector end with an overlapping vector instead of a scalar tail
+     * ({@code u} and {@code x} must be different arrays).
+     */
+    static void addRows(float[] x, int sa, int sb, int srcStride, boolean subtract, float[] u, int dst, int dstStride, int rows, int len) {
         int bound = S.loopBound(len);
-        if (subtract) {
-            for (; i < bound; i += VL) {
-                FloatVector.fromArray(S, x, sa + i).sub(FloatVector.fromArray(S, x, sb + i)).intoArray(u, dst + i);
+        boolean overlap = len >= VL && bound < len;
+        for (int r = 0; r < rows; r++, sa += srcStride, sb += srcStride, dst += dstStride) {
+            int i = 0;
+            if (subtract) {
+                for (; i < bound; i += VL) {
+                    FloatVector.fromArray(S, x, sa + i).sub(FloatVector.fromArray(S, x, sb + i)).intoArray(u, dst + i);
+                }
+                if (overlap) {
+                    int t = len - VL;
+                    FloatVector.fromArray(S, x, sa + t).sub(FloatVector.fromArray(S, x, sb + t)).intoArray(u, dst + t);
+                } else {
+                    for (; i < len; i++) u[dst + i] = x[sa + i] - x[sb + i];
+                }
+            } else {
+                for (; i < bound; i += VL) {
+                    FloatVector.fromArray(S, x, sa + i).add(FloatVector.fromArray(S, x, sb + i)).intoArray(u, dst + i);
+                }
+                if (overlap) {
+                    int t = len - VL;
+                    FloatVector.fromArray(S, x, sa + t).add(FloatVector.fromArray(S, x, sb + t)).intoArray(u, dst + t);
+                } else {
+                    for (; i < len; i++) u[dst + i] = x[sa + i] + x[sb + i];
+                }
             }
-            for (; i < len; i++) u[dst + i] = x[sa + i] - x[sb + i];
-        } else {
-            for (; i < bound; i += VL) {
-                FloatVector.fromArray(S, x, sa + i).add(FloatVector.fromArray(S, x, sb + i)).intoArray(u, dst + i);
-            }
-            for (; i < len; i++) u[dst + i] = x[sa + i] + x[sb + i];
         }
     }
 
