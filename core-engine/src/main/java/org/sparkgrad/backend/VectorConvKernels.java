@@ -121,6 +121,22 @@ final class VectorConvKernels {
      * ({@code u} and {@code x} must be different arrays).
      */
     static void addRows(float[] x, int sa, int sb, int srcStride, boolean subtract, float[] u, int dst, int dstStride, int rows, int len) {
+        if (len >= VL && len <= 2 * VL) {
+            // one or two (overlapping) vectors per row, no inner loop
+            int t = len - VL;
+            if (subtract) {
+                for (int r = 0; r < rows; r++, sa += srcStride, sb += srcStride, dst += dstStride) {
+                    FloatVector.fromArray(S, x, sa).sub(FloatVector.fromArray(S, x, sb)).intoArray(u, dst);
+                    FloatVector.fromArray(S, x, sa + t).sub(FloatVector.fromArray(S, x, sb + t)).intoArray(u, dst + t);
+                }
+            } else {
+                for (int r = 0; r < rows; r++, sa += srcStride, sb += srcStride, dst += dstStride) {
+                    FloatVector.fromArray(S, x, sa).add(FloatVector.fromArray(S, x, sb)).intoArray(u, dst);
+                    FloatVector.fromArray(S, x, sa + t).add(FloatVector.fromArray(S, x, sb + t)).intoArray(u, dst + t);
+                }
+            }
+            return;
+        }
         int bound = S.loopBound(len);
         boolean overlap = len >= VL && bound < len;
         for (int r = 0; r < rows; r++, sa += srcStride, sb += srcStride, dst += dstStride) {
