@@ -17,7 +17,15 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.sparkgrad.autograd.GradMode;
 import org.sparkgrad.backend.Blas;
 import org.sparkgrad.backend.CpuConvKernels;
+import org.sparkgrad.nn.Conv2d;
+import org.sparkgrad.nn.Flatten;
+import org.sparkgrad.nn.Linear;
+import org.sparkgrad.nn.MaxPool2d;
+import org.sparkgrad.nn.ReLU;
+import org.sparkgrad.nn.Sequential;
 import org.sparkgrad.ops.ConvOps;
+import org.sparkgrad.ops.Losses;
+import org.sparkgrad.optim.SGD;
 import org.sparkgrad.tensor.Generator;
 import org.sparkgrad.tensor.Tensor;
 
@@ -32,6 +40,9 @@ import org.sparkgrad.tensor.Tensor;
  * </ul>
  * {@code forward} runs under no-grad; {@code forwardBackward} computes the gradients of x, weight and bias
  * with a fixed upstream gradient, resetting {@code .grad} before each call (fwd+bwd FLOPs = 3x forward).
+ * {@code lenetTrainStep} is workload (b): {@code Conv2d(1,6,5,padding=2) -> ReLU -> MaxPool2d(2) -> Conv2d(6,16,5) -> ReLU ->
+ * MaxPool2d(2) -> Flatten -> Linear(400,120) -> ReLU -> Linear(120,84) -> ReLU -> Linear(84,10)} on a (64,1,28,28)
+ * batch, cross-entropy, SGD(lr=0.01): zero grads + forward + loss + backward + step.
  * {@code kernels=auto} uses the engine's choice (the direct Vector API kernels when the JVM has the
  * {@code jdk.incubator.vector} module, as the fork here does); {@code kernels=gemm} forces im2col + GEMM.
  */
@@ -101,5 +112,35 @@ public class ConvBenchmark {
         Tensor y = ConvOps.convNd(s.xg, s.wg, s.bg, s.one, s.pad, s.one, 1);
         y.backward(s.gy);
         return s.xg.grad();
+    }
+
+    @State(Scope.Benchmark)
+    public static class LeNet {
+        Sequential net;
+        SGD opt;
+        Tensor x, target;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Generator g = new Generator(0);
+            net = new Sequential(
+                    new Conv2d(1, 6, new int[] {5}, null, new int[] {2}, null, 1, true, g), new ReLU(), new MaxPool2d(2),
+                    new Conv2d(6, 16, new int[] {5}, null, null, null, 1, true, g), new ReLU(), new MaxPool2d(2),
+                    new Flatten(), new Linear(400, 120, true, g), new ReLU(), new Linear(120, 84, true, g), new ReLU(),
+                    new Linear(84, 10, true, g));
+            opt = new SGD(net.parameters(), 0.01);
+            x = Tensor.randn(g, 64, 1, 28, 28);
+            target = Tensor.randint(0, 10, g, 64);
+        }
+    }
+
+    /** (b) one LeNet-like training step, batch 64. */
+    @Benchmark
+    public Tensor lenetTrainStep(LeNet s) {
+        s.opt.zeroGrad();
+        Tensor loss = Losses.crossEntropy(s.net.forward(s.x), s.target);
+        loss.backward();
+        s.opt.step();
+        return loss;
     }
 }

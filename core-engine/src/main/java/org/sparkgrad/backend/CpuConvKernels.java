@@ -1,6 +1,8 @@
 package org.sparkgrad.backend;
 
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sparkgrad.tensor.CpuStorage;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Shape;
@@ -24,7 +26,17 @@ public final class CpuConvKernels {
     /** Largest im2col tile, in elements (8 MB in float32). */
     static final int COL_BUDGET = 1 << 21;
 
+    private static final Logger LOG = LoggerFactory.getLogger(CpuConvKernels.class);
     private static volatile boolean vectorEnabled = CpuConvVector.AVAILABLE;
+
+    static {
+        if (CpuConvVector.AVAILABLE) {
+            LOG.info("convolution: direct Vector API kernels ({} float lanes) with Winograd F(2,3) for 3-tap unit-stride dims; "
+                    + "im2col + GEMM for float64 and unsupported shapes", CpuConvVector.VL);
+        } else {
+            LOG.info("convolution: im2col + GEMM (start the JVM with --add-modules=jdk.incubator.vector for the faster direct kernels)");
+        }
+    }
 
     private CpuConvKernels() {}
 
@@ -465,22 +477,28 @@ public final class CpuConvKernels {
         return r;
     }
 
-    private static int maxWindow(PoolWindows w) {
+    /** Largest product of the outer dims' tap counts (all dims but the last). */
+    private static int maxOuter(int[][][] taps) {
         long m = 1;
-        for (int d = 0; d < w.spatialDims(); d++) {
+        for (int d = 0; d < taps.length - 1; d++) {
             int best = 0;
-            for (int t : w.taps[d]) best = Math.max(best, t);
+            for (int[] t : taps[d]) best = Math.max(best, t.length);
             m *= best;
         }
-        return (int) Math.min(Integer.MAX_VALUE, m);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, m));
     }
 
     /**
-     * Fills {@code buf} with the flat in-plane offsets of the in-bounds taps of the window at the output
-     * multi-index {@code idx}; returns their number.
+     * The flat in-plane offsets of the in-bounds taps of the outer dims (all but the last) of the windows at
+     * outer output index {@code idx}, into {@code buf}; returns their number. The last dim's taps are added by
+     * the caller for each output along it, so this runs once per output row.
      */
-    private static int windowOffsets(int[][][] taps, int[] idx, int[] buf, int[] odo) {
-        int nd = idx.length;
+    private static int outerOffsets(int[][][] taps, int[] idx, int[] buf, int[] odo) {
+        int nd = taps.length - 1;
+        if (nd == 0) {
+            buf[0] = 0;
+            return 1;
+        }
         int total = 1;
         for (int d = 0; d < nd; d++) {
             total *= taps[d][idx[d]].length;
@@ -498,18 +516,22 @@ public final class CpuConvKernels {
         return total;
     }
 
-    private static double divisor(PoolWindows w, int[] idx) {
+    private static double outerDivisor(PoolWindows w, int[] idx) {
         double v = 1;
-        for (int d = 0; d < idx.length; d++) v *= w.divisor[d][idx[d]];
+        for (int d = 0; d < w.spatialDims() - 1; d++) v *= w.divisor[d][idx[d]];
         return v;
     }
 
-    private static void next(int[] idx, int[] size) {
+    /** Advances the outer output index (all dims but the last). */
+    private static void nextRow(int[] idx, int[] size) {
         for (int d = idx.length - 1; d >= 0; d--) {
             if (++idx[d] < size[d]) return;
             idx[d] = 0;
         }
     }
+
+    /** Number of output rows: the product of all output sizes but the last. */
+    private static int rows(PoolWindows w) { return w.outputVolume() / Math.max(1, w.outputSize[w.spatialDims() - 1]); }
 
     static Tensor[] maxPool(Tensor x0, PoolWindows w) {
         requireFloat(x0, "max_pool");
@@ -519,44 +541,53 @@ public final class CpuConvKernels {
         int[] outShape = concat(xs[0], xs[1], w.outputSize);
         Tensor y = newTensor(x.dtype(), outShape), ind = newTensor(DType.INT64, outShape);
         int[][][] taps = tapOffsets(w);
-        int win = maxWindow(w);
+        int ob = maxOuter(taps), rows = rows(w), last = w.outputSize[nd - 1];
+        int[][] lastTaps = taps[nd - 1];
         Object xa = arr(x), ya = arr(y);
         long[] ia = ((CpuStorage) ind.storage()).l;
         int xo = x.storageOffset();
-        Parallel.range(planes, outVol * Math.max(1, win), (from, to) -> {
-            int[] idx = new int[nd], odo = new int[nd], buf = new int[win];
+        Parallel.range(planes, outVol * 4, (from, to) -> {
+            int[] idx = new int[nd - 1], odo = new int[Math.max(1, nd - 1)], buf = new int[ob];
             for (int pl = from; pl < to; pl++) {
                 Arrays.fill(idx, 0);
                 int xb = xo + pl * inVol, yb = pl * outVol;
-                for (int j = 0; j < outVol; j++, next(idx, w.outputSize)) {
-                    int cnt = windowOffsets(taps, idx, buf, odo);
-                    int best = -1;
-                    if (xa instanceof float[]) {
-                        float[] xf = (float[]) xa;
-                        float m = Float.NEGATIVE_INFINITY;
-                        for (int e = 0; e < cnt; e++) {
-                            float v = xf[xb + buf[e]];
-                            if (v > m || Float.isNaN(v) || best < 0) {
-                                m = v;
-                                best = buf[e];
-                                if (Float.isNaN(v)) break;
+                for (int r = 0; r < rows; r++, nextRow(idx, w.outputSize)) {
+                    int cnt = outerOffsets(taps, idx, buf, odo);
+                    for (int i = 0; i < last; i++) {
+                        int[] lt = lastTaps[i];
+                        int best = -1, j = yb + r * last + i;
+                        // PyTorch's rule: the max, NaN winning (the last NaN), the first position among equal maxima
+                        if (xa instanceof float[]) {
+                            float[] xf = (float[]) xa;
+                            float m = Float.NEGATIVE_INFINITY;
+                            for (int e = 0; e < cnt; e++) {
+                                for (int t : lt) {
+                                    int off = buf[e] + t;
+                                    float v = xf[xb + off];
+                                    if (v > m || best < 0 || v != v) {
+                                        m = v;
+                                        best = off;
+                                    }
+                                }
                             }
-                        }
-                        ((float[]) ya)[yb + j] = m;
-                    } else {
-                        double[] xd = (double[]) xa;
-                        double m = Double.NEGATIVE_INFINITY;
-                        for (int e = 0; e < cnt; e++) {
-                            double v = xd[xb + buf[e]];
-                            if (v > m || Double.isNaN(v) || best < 0) {
-                                m = v;
-                                best = buf[e];
-                                if (Double.isNaN(v)) break;
+                            ((float[]) ya)[j] = m;
+                        } else {
+                            double[] xd = (double[]) xa;
+                            double m = Double.NEGATIVE_INFINITY;
+                            for (int e = 0; e < cnt; e++) {
+                                for (int t : lt) {
+                                    int off = buf[e] + t;
+                                    double v = xd[xb + off];
+                                    if (v > m || best < 0 || v != v) {
+                                        m = v;
+                                        best = off;
+                                    }
+                                }
                             }
+                            ((double[]) ya)[j] = m;
                         }
-                        ((double[]) ya)[yb + j] = m;
+                        ia[j] = best;
                     }
-                    ia[yb + j] = best;
                 }
             }
         });
@@ -599,27 +630,34 @@ public final class CpuConvKernels {
         int planes = xs[0] * xs[1], inVol = w.inputVolume(), outVol = w.outputVolume(), nd = w.spatialDims();
         Tensor y = newTensor(x.dtype(), concat(xs[0], xs[1], w.outputSize));
         int[][][] taps = tapOffsets(w);
-        int win = maxWindow(w);
+        int ob = maxOuter(taps), rows = rows(w), last = w.outputSize[nd - 1];
+        int[][] lastTaps = taps[nd - 1];
+        double[] lastDiv = w.divisor[nd - 1];
         Object xa = arr(x), ya = arr(y);
         int xo = x.storageOffset();
-        Parallel.range(planes, outVol * Math.max(1, win), (from, to) -> {
-            int[] idx = new int[nd], odo = new int[nd], buf = new int[win];
+        Parallel.range(planes, outVol * 4, (from, to) -> {
+            int[] idx = new int[nd - 1], odo = new int[Math.max(1, nd - 1)], buf = new int[ob];
             for (int pl = from; pl < to; pl++) {
                 Arrays.fill(idx, 0);
                 int xb = xo + pl * inVol, yb = pl * outVol;
-                for (int j = 0; j < outVol; j++, next(idx, w.outputSize)) {
-                    int cnt = windowOffsets(taps, idx, buf, odo);
-                    double div = divisor(w, idx);
-                    if (xa instanceof float[]) {
-                        float[] xf = (float[]) xa;
-                        float s = 0;
-                        for (int e = 0; e < cnt; e++) s += xf[xb + buf[e]];
-                        ((float[]) ya)[yb + j] = (float) (s / div);
-                    } else {
-                        double[] xd = (double[]) xa;
-                        double s = 0;
-                        for (int e = 0; e < cnt; e++) s += xd[xb + buf[e]];
-                        ((double[]) ya)[yb + j] = s / div;
+                for (int r = 0; r < rows; r++, nextRow(idx, w.outputSize)) {
+                    int cnt = outerOffsets(taps, idx, buf, odo);
+                    double divOuter = outerDivisor(w, idx);
+                    for (int i = 0; i < last; i++) {
+                        int[] lt = lastTaps[i];
+                        double div = divOuter * lastDiv[i];
+                        int j = yb + r * last + i;
+                        if (xa instanceof float[]) {
+                            float[] xf = (float[]) xa;
+                            float sum = 0;
+                            for (int e = 0; e < cnt; e++) for (int t : lt) sum += xf[xb + buf[e] + t];
+                            ((float[]) ya)[j] = (float) (sum / div);
+                        } else {
+                            double[] xd = (double[]) xa;
+                            double sum = 0;
+                            for (int e = 0; e < cnt; e++) for (int t : lt) sum += xd[xb + buf[e] + t];
+                            ((double[]) ya)[j] = sum / div;
+                        }
                     }
                 }
             }
@@ -633,25 +671,32 @@ public final class CpuConvKernels {
         int planes = inputShape[0] * inputShape[1], inVol = w.inputVolume(), outVol = w.outputVolume(), nd = w.spatialDims();
         Tensor gx = newTensor(g.dtype(), inputShape);
         int[][][] taps = tapOffsets(w);
-        int win = maxWindow(w);
+        int ob = maxOuter(taps), rows = rows(w), last = w.outputSize[nd - 1];
+        int[][] lastTaps = taps[nd - 1];
+        double[] lastDiv = w.divisor[nd - 1];
         Object ga = arr(g), xa = arr(gx);
         int go = g.storageOffset();
-        Parallel.range(planes, outVol * Math.max(1, win), (from, to) -> {
-            int[] idx = new int[nd], odo = new int[nd], buf = new int[win];
+        Parallel.range(planes, outVol * 4, (from, to) -> {
+            int[] idx = new int[nd - 1], odo = new int[Math.max(1, nd - 1)], buf = new int[ob];
             for (int pl = from; pl < to; pl++) {
                 Arrays.fill(idx, 0);
                 int xb = pl * inVol, gb = go + pl * outVol;
-                for (int j = 0; j < outVol; j++, next(idx, w.outputSize)) {
-                    int cnt = windowOffsets(taps, idx, buf, odo);
-                    double div = divisor(w, idx);
-                    if (xa instanceof float[]) {
-                        float[] xf = (float[]) xa;
-                        float v = (float) (((float[]) ga)[gb + j] / div);
-                        for (int e = 0; e < cnt; e++) xf[xb + buf[e]] += v;
-                    } else {
-                        double[] xd = (double[]) xa;
-                        double v = ((double[]) ga)[gb + j] / div;
-                        for (int e = 0; e < cnt; e++) xd[xb + buf[e]] += v;
+                for (int r = 0; r < rows; r++, nextRow(idx, w.outputSize)) {
+                    int cnt = outerOffsets(taps, idx, buf, odo);
+                    double divOuter = outerDivisor(w, idx);
+                    for (int i = 0; i < last; i++) {
+                        int[] lt = lastTaps[i];
+                        int j = gb + r * last + i;
+                        double div = divOuter * lastDiv[i];
+                        if (xa instanceof float[]) {
+                            float[] xf = (float[]) xa;
+                            float v = (float) (((float[]) ga)[j] / div);
+                            for (int e = 0; e < cnt; e++) for (int t : lt) xf[xb + buf[e] + t] += v;
+                        } else {
+                            double[] xd = (double[]) xa;
+                            double v = ((double[]) ga)[j] / div;
+                            for (int e = 0; e < cnt; e++) for (int t : lt) xd[xb + buf[e] + t] += v;
+                        }
                     }
                 }
             }

@@ -340,48 +340,50 @@ final class CpuConvVector {
         // units of about weightChunk positions (whole vectors), made of segments of runs; a 4 x 4 block
         // accumulates over all segments of a unit before its lanes are summed
         final int jc = weightChunk;
-        java.util.List<int[]> chunks = new java.util.ArrayList<>(); // per chunk: [q, j0, len] triples
-        int[] cur = new int[3 * 8];
+        java.util.List<int[]> chunks = new java.util.ArrayList<>(); // per unit: (n, q, j0, len) quadruples
+        int[] cur = new int[4 * 8];
         int nseg = 0, filled = 0;
-        for (int q = 0; q < pl.q; q++) {
-            for (int j0 = 0; j0 < lr; ) {
-                int len = Math.min(lr - j0, jc - filled);
-                if (nseg * 3 + 3 > cur.length) cur = Arrays.copyOf(cur, cur.length * 2);
-                cur[3 * nseg] = q;
-                cur[3 * nseg + 1] = j0;
-                cur[3 * nseg + 2] = len;
-                nseg++;
-                filled += len;
-                j0 += len;
-                if (filled == jc) {
-                    chunks.add(Arrays.copyOf(cur, 3 * nseg));
-                    nseg = 0;
-                    filled = 0;
+        for (int n = 0; n < g.n; n++) {
+            for (int q = 0; q < pl.q; q++) {
+                for (int j0 = 0; j0 < lr; ) {
+                    int len = Math.min(lr - j0, jc - filled);
+                    if (nseg * 4 + 4 > cur.length) cur = Arrays.copyOf(cur, cur.length * 2);
+                    cur[4 * nseg] = n;
+                    cur[4 * nseg + 1] = q;
+                    cur[4 * nseg + 2] = j0;
+                    cur[4 * nseg + 3] = len;
+                    nseg++;
+                    filled += len;
+                    j0 += len;
+                    if (filled == jc) {
+                        chunks.add(Arrays.copyOf(cur, 4 * nseg));
+                        nseg = 0;
+                        filled = 0;
+                    }
                 }
             }
         }
-        if (nseg > 0) chunks.add(Arrays.copyOf(cur, 3 * nseg));
+        if (nseg > 0) chunks.add(Arrays.copyOf(cur, 4 * nseg));
         int nch = chunks.size();
-        int units = g.n * g.groups * nch;
+        int units = g.groups * nch;
         float[] dw = new float[g.o * k];
         int gyLd = pl.q * lr;
         int cost = (int) Math.min(1 << 20, (long) g.og * k * jc / 64);
         Parallel.range(units, cost, (from, to) -> {
             float[] part = new float[g.o * k];
             int maxSeg = 0;
-            for (int[] c : chunks) maxSeg = Math.max(maxSeg, c.length / 3);
+            for (int[] c : chunks) maxSeg = Math.max(maxSeg, c.length / 4);
             int[] gyOff = new int[maxSeg], xOff = new int[maxSeg], lens = new int[maxSeg];
             float[] acc = new float[16 * VL];
             for (int u = from; u < to; u++) {
-                int ci = u % nch, rest = u / nch;
-                int gr = rest % g.groups, n = rest / g.groups;
+                int ci = u % nch, gr = u / nch;
                 int[] ch = chunks.get(ci);
-                int ns = ch.length / 3;
+                int ns = ch.length / 4;
                 for (int i = 0; i < ns; i++) {
-                    int q = ch[3 * i], j0 = ch[3 * i + 1];
+                    int n = ch[4 * i], q = ch[4 * i + 1], j0 = ch[4 * i + 2];
                     gyOff[i] = ((n * g.o + gr * g.og) * pl.q + q) * lr + j0;
                     xOff[i] = (n * g.c + gr * g.cg) * pl.pVol + pl.qBase[q] + j0;
-                    lens[i] = ch[3 * i + 2];
+                    lens[i] = ch[4 * i + 3];
                 }
                 int o4 = g.og - g.og % 4, k4 = k - k % 4;
                 for (int o0 = 0; o0 < o4; o0 += 4) {
