@@ -347,6 +347,9 @@ public final class ArrowTensors {
 
   private static void checkFinite(float[] a, int s, int fromRow, String col, NonFinitePolicy policy, Source src,
       BitSet bad, Stats stats) {
+    if (policy == null) {
+      return; // describe: keep values as they are
+    }
     long zeroed = 0;
     for (int i = 0; i < a.length; i++) {
       float x = a[i];
@@ -372,6 +375,9 @@ public final class ArrowTensors {
 
   private static void checkFinite(double[] a, int s, int fromRow, String col, NonFinitePolicy policy, Source src,
       BitSet bad, Stats stats) {
+    if (policy == null) {
+      return;
+    }
     long zeroed = 0;
     for (int i = 0; i < a.length; i++) {
       double x = a[i];

@@ -409,9 +409,9 @@ public final class TensorWriter implements AutoCloseable {
         deleteTree(tmpDir);
       } else {
         ipcWriter.end();
-        ipcWriter.close();
-        ipcWriter = null;
         channel.force(true);
+        ipcWriter.close(); // closes the channel too
+        ipcWriter = null;
         channel.close();
         move(tmpFile, target);
       }
