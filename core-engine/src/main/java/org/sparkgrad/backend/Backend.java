@@ -1,0 +1,110 @@
+package org.sparkgrad.backend;
+
+import org.sparkgrad.tensor.CpuStorage;
+import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.Device;
+import org.sparkgrad.tensor.Storage;
+import org.sparkgrad.tensor.Tensor;
+
+/**
+ * The primitive kernels a device implements. Differentiable ops (in {@code org.sparkgrad.ops}) are written
+ * once on top of this interface; they never test which device they run on. Implementations are found with
+ * {@link java.util.ServiceLoader} (see {@link Backends}); the CPU backend is always present.
+ *
+ * <p>Conventions for every method: input tensors may be arbitrary strided views (including stride-0
+ * broadcast dims) on this backend's device; returned tensors are new and contiguous unless stated
+ * otherwise; dims arrays are already normalised (non-negative, sorted, no duplicates). Float kernels must
+ * support float32 and float64; integer/bool support is stated per method. Unsupported combinations throw
+ * {@link IllegalArgumentException} naming the dtype.
+ */
+public interface Backend {
+    /** The device type this backend serves. */
+    Device.Type deviceType();
+
+    /** Short name for logs, e.g. {@code cpu} or {@code cuda}. */
+    String name();
+
+    /** Whether this backend can run here (a CUDA backend without a driver answers false). */
+    default boolean isAvailable() { return true; }
+
+    /** Why {@link #isAvailable()} is false; null when available. */
+    default String unavailableReason() { return null; }
+
+    // ---------------------------------------------------------------- memory and movement
+    /** A zero-filled storage of {@code numel} elements on {@code device}. */
+    Storage allocate(DType dtype, int numel, Device device);
+
+    /** Copies a host storage to {@code device}. */
+    Storage upload(CpuStorage host, Device device);
+
+    /** A contiguous host copy of {@code t}'s elements in row-major order. */
+    CpuStorage download(Tensor t);
+
+    /** A contiguous copy of {@code t} (any dtype). */
+    Tensor contiguous(Tensor t);
+
+    /**
+     * Writes {@code src}, broadcast to {@code dst}'s shape and cast to {@code dst}'s dtype, into {@code dst}
+     * (which may be a strided view). Any dtypes.
+     */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of {@code dst} (possibly a view) to {@code value}. Any dtype. */
+    void fill(Tensor dst, double value);
+
+    // ---------------------------------------------------------------- elementwise
+    /** {@code op(x)} elementwise; output dtype = x's (bool for {@link UnaryOp#returnsBool()}). Float dtypes. */
+    Tensor unary(UnaryOp op, Tensor x, double a, double b);
+
+    /** {@code grad * op'(x)} elementwise, with {@code out = op(x)} (may be null if the op does not need it). */
+    Tensor unaryBackward(UnaryOp op, Tensor grad, Tensor x, Tensor out, double a, double b);
+
+    /**
+     * {@code op(x, y)} with broadcasting. Output dtype: bool for comparisons/logical ops, else the promoted
+     * dtype of x and y. Any dtypes.
+     */
+    Tensor binary(BinaryOp op, Tensor x, Tensor y);
+
+    /** {@code x = op(x, y)} in place, {@code y} broadcast to x's shape; x keeps its dtype. */
+    void binaryInPlace(BinaryOp op, Tensor x, Tensor y);
+
+    /** {@code cond ? x : y} elementwise with broadcasting of all three; cond is bool. */
+    Tensor where(Tensor cond, Tensor x, Tensor y);
+
+    // ---------------------------------------------------------------- reductions
+    /** Reduces the given dims (empty = no dim reduced). Float dtypes; SUM also int64/bool (giving int64). */
+    Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim);
+
+    /** Variance over dims, dividing by {@code max(0, n - correction)}; two-pass algorithm. */
+    Tensor var(Tensor x, int[] dims, double correction, boolean keepdim);
+
+    /** Index (int64) of the max ({@code max=true}) or min along {@code dim}; first index on ties. */
+    Tensor argReduce(boolean max, Tensor x, int dim, boolean keepdim);
+
+    // ---------------------------------------------------------------- linear algebra
+    /**
+     * Batched matrix product of {@code a (..., m, k)} and {@code b (..., k, n)} whose batch dims are
+     * already equal (broadcast views allowed), giving a contiguous {@code (..., m, n)}. Float dtypes.
+     */
+    Tensor matmul(Tensor a, Tensor b);
+
+    // ---------------------------------------------------------------- softmax
+    /** Softmax (or log-softmax) along {@code dim}, stable (max subtracted). */
+    Tensor softmax(Tensor x, int dim, boolean log);
+
+    /** Backward of {@link #softmax} given its output. */
+    Tensor softmaxBackward(Tensor grad, Tensor out, int dim, boolean log);
+
+    // ---------------------------------------------------------------- indexing
+    /** {@code x.index_select(dim, index)} with an int64 1-D index. */
+    Tensor indexSelect(Tensor x, int dim, Tensor index);
+
+    /** {@code target.index_add_(dim, index, src)}: in place, target contiguous. */
+    void indexAdd(Tensor target, int dim, Tensor index, Tensor src);
+
+    /** {@code torch.gather(x, dim, index)}. */
+    Tensor gather(Tensor x, int dim, Tensor index);
+
+    /** {@code target.scatter_add_(dim, index, src)} ({@code add=true}) or {@code scatter_} (false); in place, target contiguous. */
+    void scatter(Tensor target, int dim, Tensor index, Tensor src, boolean add);
+}

@@ -1,0 +1,215 @@
+package org.sparkgrad.ops;
+
+import java.util.Arrays;
+import org.sparkgrad.autograd.Function;
+import org.sparkgrad.autograd.GradMode;
+import org.sparkgrad.backend.Backend;
+import org.sparkgrad.backend.Backends;
+import org.sparkgrad.backend.BinaryOp;
+import org.sparkgrad.backend.UnaryOp;
+import org.sparkgrad.tensor.CpuStorage;
+import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.Device;
+import org.sparkgrad.tensor.Shape;
+import org.sparkgrad.tensor.Tensor;
+
+/**
+ * Elementwise arithmetic with autograd: unary functions, broadcasting binary ops, comparisons, where,
+ * casts, device moves and in-place updates. Gradients of broadcast inputs are summed back to the input's
+ * shape ({@link #sumToShape}).
+ */
+public final class Arithmetic {
+    private Arithmetic() {}
+
+    /** Sums {@code g} over the dims that broadcasting added or expanded, giving {@code shape}. */
+    public static Tensor sumToShape(Tensor g, int[] shape) {
+        int[] gs = g.shapeRef();
+        if (Arrays.equals(gs, shape)) return g;
+        int lead = gs.length - shape.length;
+        int[] dims = new int[gs.length];
+        int k = 0;
+        for (int i = 0; i < gs.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) dims[k++] = i;
+        }
+        Tensor r = k == 0 ? g : g.sum(Arrays.copyOf(dims, k), true);
+        return r.reshape(shape);
+    }
+
+    static void sameDevice(Tensor a, Tensor b, String op) {
+        if (!a.device().equals(b.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two devices, "
+                    + a.device() + " and " + b.device() + " (in " + op + ")");
+        }
+    }
+
+    private static boolean integralSafe(UnaryOp op, double a) {
+        switch (op) {
+            case NEG: case ABS: case SIGN: case SQUARE: case RELU: case CLAMP: return true;
+            case ADD_SCALAR: case MUL_SCALAR: case RSUB_SCALAR: return a == Math.rint(a);
+            default: return false;
+        }
+    }
+
+    /** A differentiable elementwise function (integer inputs are promoted to float32 where PyTorch does). */
+    public static Tensor unary(UnaryOp op, Tensor x, double a, double b) {
+        if (!x.dtype().isFloatingPoint() && !integralSafe(op, a)) x = x.to(DType.FLOAT32);
+        Tensor out = x.backend().unary(op, x, a, b);
+        return Function.record(op.name().toLowerCase(java.util.Locale.ROOT), out, x,
+                (ctx, g) -> new Tensor[] {g.backend().unaryBackward(op, g, ctx.saved(0), ctx.saved(1), a, b)}, x, out);
+    }
+
+    /** Bool-valued unary ops (no gradient). */
+    public static Tensor compareUnary(UnaryOp op, Tensor x) {
+        return x.backend().unary(op, x, 0, 0);
+    }
+
+    private static Tensor[] promoteOperands(BinaryOp op, Tensor x, Tensor y) {
+        // a 0-d operand does not raise the dtype of a dimensioned operand of the same category (PyTorch rule)
+        if (x.dtype() != y.dtype()) {
+            boolean xf = x.dtype().isFloatingPoint(), yf = y.dtype().isFloatingPoint();
+            if (y.dim() == 0 && x.dim() > 0 && xf == yf) y = y.to(x.dtype());
+            else if (x.dim() == 0 && y.dim() > 0 && xf == yf) x = x.to(y.dtype());
+            else {
+                DType p = DType.promote(x.dtype(), y.dtype());
+                x = x.to(p);
+                y = y.to(p);
+            }
+        }
+        if (op == BinaryOp.DIV && !x.dtype().isFloatingPoint()) {
+            x = x.to(DType.FLOAT32);
+            y = y.to(DType.FLOAT32);
+        }
+        return new Tensor[] {x, y};
+    }
+
+    /** A differentiable broadcasting binary op (ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM). */
+    public static Tensor binary(BinaryOp op, Tensor x0, Tensor y0) {
+        sameDevice(x0, y0, op.name().toLowerCase());
+        Tensor[] xy = promoteOperands(op, x0, y0);
+        Tensor x = xy[0], y = xy[1];
+        Tensor out = x.backend().binary(op, x, y);
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        int[] xs = x.shapeRef(), ys = y.shapeRef();
+        switch (op) {
+            case ADD:
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> new Tensor[] {
+                        ctx.needsInputGrad(0) ? sumToShape(g, xs) : null, ctx.needsInputGrad(1) ? sumToShape(g, ys) : null});
+            case SUB:
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> new Tensor[] {
+                        ctx.needsInputGrad(0) ? sumToShape(g, xs) : null, ctx.needsInputGrad(1) ? sumToShape(g.neg(), ys) : null});
+            case MUL:
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> new Tensor[] {
+                        ctx.needsInputGrad(0) ? sumToShape(g.mul(ctx.saved(1)), xs) : null,
+                        ctx.needsInputGrad(1) ? sumToShape(g.mul(ctx.saved(0)), ys) : null}, x, y);
+            case DIV:
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor yy = ctx.saved(1);
+                    Tensor gx = g.div(yy);
+                    return new Tensor[] {ctx.needsInputGrad(0) ? sumToShape(gx, xs) : null,
+                            ctx.needsInputGrad(1) ? sumToShape(gx.mul(ctx.saved(2)).neg(), ys) : null};
+                }, x, y, out);
+            case POW:
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor xx = ctx.saved(0), yy = ctx.saved(1), o = ctx.saved(2);
+                    Tensor gx = null, gy = null;
+                    if (ctx.needsInputGrad(0)) gx = sumToShape(g.mul(yy).mul(xx.pow(yy.sub(1.0))), xs);
+                    if (ctx.needsInputGrad(1)) {
+                        Tensor lx = where(xx.eq(0.0).logicalAnd(yy.ge(0.0)), Tensor.zerosLike(xx), xx.log());
+                        gy = sumToShape(g.mul(o).mul(lx), ys);
+                    }
+                    return new Tensor[] {gx, gy};
+                }, x, y, out);
+            case MAXIMUM:
+            case MINIMUM:
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor xx = ctx.saved(0), yy = ctx.saved(1);
+                    Tensor wx = (op == BinaryOp.MAXIMUM ? xx.gt(yy) : xx.lt(yy)).to(g.dtype())
+                            .add(xx.eq(yy).to(g.dtype()).mul(0.5));
+                    return new Tensor[] {ctx.needsInputGrad(0) ? sumToShape(g.mul(wx), xs) : null,
+                            ctx.needsInputGrad(1) ? sumToShape(g.mul(wx.rsub(1.0)), ys) : null};
+                }, x, y);
+            default:
+                throw new IllegalArgumentException(op + " is not differentiable; use Tensor comparison methods");
+        }
+    }
+
+    /** Comparisons and logical ops: bool result, never part of the graph. */
+    public static Tensor compare(BinaryOp op, Tensor x, Tensor y) {
+        sameDevice(x, y, op.name().toLowerCase());
+        return x.backend().binary(op, x, y);
+    }
+
+    /** {@code cond ? x : y} with broadcasting; gradients flow to x where cond holds and to y elsewhere. */
+    public static Tensor where(Tensor cond, Tensor x0, Tensor y0) {
+        sameDevice(cond, x0, "where");
+        sameDevice(x0, y0, "where");
+        Tensor x = x0, y = y0;
+        if (x.dtype() != y.dtype()) {
+            Tensor[] xy = promoteOperands(BinaryOp.ADD, x, y);
+            x = xy[0];
+            y = xy[1];
+        }
+        Tensor out = x.backend().where(cond, x, y);
+        int[] xs = x.shapeRef(), ys = y.shapeRef();
+        return Function.record("where", out, new Tensor[] {null, x, y}, (ctx, g) -> {
+            Tensor c = ctx.saved(0);
+            Tensor zero = Tensor.scalar(0, g.dtype()).to(g.device());
+            return new Tensor[] {null,
+                    ctx.needsInputGrad(1) ? sumToShape(g.backend().where(c, g, zero), xs) : null,
+                    ctx.needsInputGrad(2) ? sumToShape(g.backend().where(c, zero, g), ys) : null};
+        }, cond);
+    }
+
+    /** Copy converted to {@code dtype}; differentiable between float dtypes. */
+    public static Tensor cast(Tensor x, DType dtype) {
+        if (x.dtype() == dtype) return x;
+        Backend be = x.backend();
+        Tensor out = new Tensor(be.allocate(dtype, x.numel(), x.device()), x.shape());
+        be.copy(x, out);
+        if (!dtype.isFloatingPoint()) return out;
+        DType from = x.dtype();
+        return Function.record("to_" + dtype.torchName(), out, x, (ctx, g) -> new Tensor[] {g.to(from)});
+    }
+
+    /** Copy on another device; differentiable. */
+    public static Tensor toDevice(Tensor x, Device device) {
+        if (x.device().equals(device)) return x;
+        CpuStorage host = x.backend().download(x);
+        Tensor out = new Tensor(Backends.forDevice(device).upload(host, device), x.shape());
+        Device from = x.device();
+        return Function.record("to_" + device, out, x, (ctx, g) -> new Tensor[] {g.to(from)});
+    }
+
+    /**
+     * Refuses in-place modification of a tensor that autograd tracks.
+     *
+     * @throws IllegalStateException for a leaf requiring grad or a graph tensor, while grad mode is on
+     */
+    public static void checkInPlace(Tensor t, String op) {
+        if (!GradMode.isEnabled() || !t.requiresGrad()) return;
+        if (t.isLeaf()) {
+            throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation ("
+                    + op + "); wrap it in GradMode.noGrad() or use the out-of-place op");
+        }
+        throw new IllegalStateException("in-place " + op + " on a tensor that is part of the autograd graph (output of "
+                + t.gradFn().name() + ") is not supported; use the out-of-place op");
+    }
+
+    /** {@code x = x op y} in place (y broadcast to x); bumps x's version. */
+    public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y) {
+        checkInPlace(x, op.name().toLowerCase() + "_");
+        if (GradMode.isEnabled() && y.requiresGrad()) {
+            throw new IllegalStateException("in-place " + op.name().toLowerCase() + "_ with an operand that requires grad is not supported; "
+                    + "use the out-of-place op");
+        }
+        sameDevice(x, y, op.name().toLowerCase() + "_");
+        int[] bs = Shape.broadcast(x.shapeRef(), y.shapeRef());
+        if (!Arrays.equals(bs, x.shapeRef())) {
+            throw new IllegalArgumentException("output with shape " + Shape.str(x.shapeRef())
+                    + " doesn't match the broadcast shape " + Shape.str(bs) + " (operand shape " + Shape.str(y.shapeRef()) + ")");
+        }
+        x.backend().binaryInPlace(op, x, y);
+        x.storage().bumpVersion();
+        return x;
+    }
+}

@@ -1,0 +1,133 @@
+package org.sparkgrad.ops;
+
+import org.sparkgrad.autograd.Function;
+import org.sparkgrad.backend.ReduceOp;
+import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.Shape;
+import org.sparkgrad.tensor.Tensor;
+
+/**
+ * Reductions with autograd: sum, mean, prod, amax/amin, logsumexp, var/std, max/min (with indices),
+ * argmax/argmin and norms, over all dims, one dim or several (negative allowed), with {@code keepdim}.
+ */
+public final class Reductions {
+    private Reductions() {}
+
+    private static int[] dims(Tensor x, int[] dims) {
+        return dims == null || dims.length == 0 ? Shape.allDims(x.dim()) : Shape.normalizeDims(dims, x.dim());
+    }
+
+    /** Shape of the result with the reduced dims kept as size 1. */
+    static int[] keptShape(int[] shape, int[] dims) {
+        int[] s = shape.clone();
+        for (int d : dims) if (d < s.length) s[d] = 1;
+        return s;
+    }
+
+    private static int count(int[] shape, int[] dims) {
+        int n = 1;
+        for (int d : dims) n *= shape.length == 0 ? 1 : shape[d];
+        return n;
+    }
+
+    /** A reduction over {@code dims} (null or empty = all dims). */
+    public static Tensor reduce(ReduceOp op, Tensor x, int[] dims0, boolean keepdim) {
+        int[] dims = dims(x, dims0);
+        if (x.dim() == 0) dims = new int[0];
+        Tensor out = x.backend().reduce(op, x, dims, keepdim);
+        if (!x.dtype().isFloatingPoint()) return out;
+        int[] xs = x.shape();
+        int[] ks = keptShape(xs, dims);
+        int n = count(xs, dims);
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        switch (op) {
+            case SUM:
+                if (!x.dtype().isFloatingPoint()) return out;
+                return Function.record(name, out, x, (ctx, g) -> new Tensor[] {g.reshape(ks).expand(xs)});
+            case MEAN:
+                return Function.record(name, out, x, (ctx, g) -> new Tensor[] {g.reshape(ks).div(n).expand(xs)});
+            case PROD:
+                return Function.record(name, out, x, (ctx, g) -> {
+                    Tensor xx = ctx.saved(0), o = ctx.saved(1).reshape(ks);
+                    return new Tensor[] {g.reshape(ks).mul(o).div(xx)};
+                }, x, out);
+            case AMAX:
+            case AMIN:
+                return Function.record(name, out, x, (ctx, g) -> {
+                    Tensor mask = ctx.saved(0).eq(ctx.saved(1).reshape(ks)).to(g.dtype());
+                    Tensor cnt = mask.sum(dimsOrAll(ks.length, dims0, x.dim()), true);
+                    return new Tensor[] {g.reshape(ks).mul(mask).div(cnt)};
+                }, x, out);
+            case LOGSUMEXP:
+                return Function.record(name, out, x, (ctx, g) ->
+                        new Tensor[] {g.reshape(ks).mul(ctx.saved(0).sub(ctx.saved(1).reshape(ks)).exp())}, x, out);
+            default:
+                throw new IllegalStateException("unknown reduction " + op);
+        }
+    }
+
+    private static int[] dimsOrAll(int rank, int[] dims0, int xRank) {
+        return dims0 == null || dims0.length == 0 ? Shape.allDims(rank) : Shape.normalizeDims(dims0, xRank);
+    }
+
+    /** Variance dividing by {@code n - correction} (two-pass). */
+    public static Tensor var(Tensor x, int[] dims0, double correction, boolean keepdim) {
+        int[] dims = dims(x, dims0);
+        if (x.dim() == 0) dims = new int[0];
+        Tensor out = x.backend().var(x, dims, correction, keepdim);
+        int[] xs = x.shape();
+        int[] ks = keptShape(xs, dims);
+        int n = count(xs, dims);
+        int[] fd = dims;
+        return Function.record("var", out, x, (ctx, g) -> {
+            Tensor xx = ctx.saved(0);
+            Tensor mean = xx.mean(fd.length == 0 ? null : fd, true);
+            return new Tensor[] {g.reshape(ks).mul(xx.sub(mean)).mul(2.0 / Math.max(0, n - correction))};
+        }, x);
+    }
+
+    /** Max (or min) over all elements as a 0-d tensor; the gradient is shared evenly among ties. */
+    public static Tensor maxAll(Tensor x, boolean max) {
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException((max ? "max" : "min") + "(): Expected reduction dim to be specified for input.numel() == 0");
+        }
+        return reduce(max ? ReduceOp.AMAX : ReduceOp.AMIN, x, null, false);
+    }
+
+    /** {@code torch.max(x, dim)}: {values, indices (int64)}; the gradient flows to the selected positions. */
+    public static Tensor[] maxDim(Tensor x, int dim, boolean keepdim, boolean max) {
+        int d = Shape.wrapDim(dim, x.dim());
+        if (x.dim() == 0) return new Tensor[] {x, Tensor.scalar(0, DType.INT64)};
+        Tensor idx = x.backend().argReduce(max, x, d, true);
+        Tensor values = Indexing.gather(x, d, idx);
+        if (!keepdim) {
+            values = values.squeeze(d);
+            idx = idx.squeeze(d);
+        }
+        return new Tensor[] {values, idx};
+    }
+
+    /** argmax/argmin along {@code dim}, or over the flattened tensor when dim is null. */
+    public static Tensor argReduce(Tensor x, Integer dim, boolean keepdim, boolean max) {
+        if (dim == null) {
+            Tensor r = x.backend().argReduce(max, x.reshape(-1), 0, false);
+            if (keepdim) {
+                int[] ones = new int[x.dim()];
+                java.util.Arrays.fill(ones, 1);
+                return r.reshape(ones);
+            }
+            return r;
+        }
+        if (x.dim() == 0) return Tensor.scalar(0, DType.INT64);
+        return x.backend().argReduce(max, x, Shape.wrapDim(dim, x.dim()), keepdim);
+    }
+
+    /** p-norm ({@code p} = 1, 2, any positive real, or infinity) over dims (null = all). */
+    public static Tensor norm(Tensor x, double p, int[] dims, boolean keepdim) {
+        if (p == Double.POSITIVE_INFINITY) return x.abs().amax(dims == null ? new int[0] : dims, keepdim);
+        if (p == 2) return x.square().sum(dims == null ? new int[0] : dims, keepdim).sqrt();
+        if (p == 1) return x.abs().sum(dims == null ? new int[0] : dims, keepdim);
+        if (!(p > 0)) throw new IllegalArgumentException("norm: p must be positive, got " + p);
+        return x.abs().pow(p).sum(dims == null ? new int[0] : dims, keepdim).pow(1 / p);
+    }
+}

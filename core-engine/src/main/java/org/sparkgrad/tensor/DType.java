@@ -1,0 +1,61 @@
+package org.sparkgrad.tensor;
+
+/**
+ * Element types of a {@link Tensor}. Names and promotion follow PyTorch: {@code float32} is the default
+ * floating type, {@code int64} holds indices and class targets, {@code bool} holds masks.
+ */
+public enum DType {
+    /** 32-bit IEEE-754 float, the default for tensors created from floating data. */
+    FLOAT32(4, "F32", true),
+    /** 64-bit IEEE-754 float, used for gradcheck and reference comparisons. */
+    FLOAT64(8, "F64", true),
+    /** 64-bit signed integer: indices, class targets, argmax results. */
+    INT64(8, "I64", false),
+    /** Boolean, stored as one byte per element (0 or 1): masks and comparison results. */
+    BOOL(1, "BOOL", false);
+
+    private final int itemSize;
+    private final String safetensorsName;
+    private final boolean floatingPoint;
+
+    DType(int itemSize, String safetensorsName, boolean floatingPoint) {
+        this.itemSize = itemSize;
+        this.safetensorsName = safetensorsName;
+        this.floatingPoint = floatingPoint;
+    }
+
+    /** Bytes per element. */
+    public int itemSize() { return itemSize; }
+
+    /** The dtype string of the safetensors format ({@code F32}, {@code F64}, {@code I64}, {@code BOOL}). */
+    public String safetensorsName() { return safetensorsName; }
+
+    /** True for float32 and float64. */
+    public boolean isFloatingPoint() { return floatingPoint; }
+
+    /** PyTorch-style name, e.g. {@code float32}. */
+    public String torchName() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+    /**
+     * The dtype that a binary op on {@code a} and {@code b} computes in (PyTorch type promotion for the
+     * supported dtypes: bool &lt; int64 &lt; float32 &lt; float64).
+     */
+    public static DType promote(DType a, DType b) {
+        return a.ordinalRank() >= b.ordinalRank() ? a : b;
+    }
+
+    private int ordinalRank() {
+        switch (this) {
+            case BOOL: return 0;
+            case INT64: return 1;
+            case FLOAT32: return 2;
+            default: return 3;
+        }
+    }
+
+    /** Parses a safetensors dtype string; throws {@link IllegalArgumentException} for unknown ones. */
+    public static DType fromSafetensors(String s) {
+        for (DType d : values()) if (d.safetensorsName.equals(s)) return d;
+        throw new IllegalArgumentException("unknown or unsupported dtype '" + s + "'");
+    }
+}

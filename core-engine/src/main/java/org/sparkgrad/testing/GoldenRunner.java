@@ -1,0 +1,240 @@
+package org.sparkgrad.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.sparkgrad.autograd.Autograd;
+import org.sparkgrad.autograd.GradMode;
+import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.Tensor;
+
+/**
+ * The PyTorch parity harness: runs every case of golden fixture files (format in
+ * {@code shared/golden/README.md}) in float32 (with each case's {@code tol.rtol}, default 1e-4) and in
+ * float64 (rtol 1e-7), comparing the output, every {@code extra} result and every input gradient with
+ * {@code |a - e| <= rtol * (|e| + max|e|)}; integer and bool results must match exactly.
+ *
+ * <p>Usage: {@code java org.sparkgrad.testing.GoldenRunner FILE_OR_DIR...}. Prints one line per failing
+ * case and the closing line {@code N passed, M failed, K skipped} (skipped = op not implemented, listed by
+ * name). Exits 1 when any case fails.
+ */
+public final class GoldenRunner {
+    /** Float64 comparison tolerance. */
+    public static final double F64_RTOL = 1e-7;
+
+    private final Map<String, GoldenOp> ops;
+    private final ObjectMapper json = new ObjectMapper();
+    private int passed, failed, skipped;
+    private final Map<String, Integer> skippedOps = new TreeMap<>();
+    private final List<String> failures = new ArrayList<>();
+
+    /** A runner over the ops registered in {@link GoldenOps}. */
+    public GoldenRunner() { this(GoldenOps.all()); }
+
+    public GoldenRunner(Map<String, GoldenOp> ops) { this.ops = ops; }
+
+    public int passed() { return passed; }
+
+    public int failed() { return failed; }
+
+    public int skipped() { return skipped; }
+
+    /** Ops that had no implementation, with case counts. */
+    public Map<String, Integer> skippedOps() { return skippedOps; }
+
+    /** One line per failing case. */
+    public List<String> failures() { return failures; }
+
+    /** The closing line. */
+    public String summary() { return passed + " passed, " + failed + " failed, " + skipped + " skipped"; }
+
+    /** Runs every {@code .json} fixture in a file or folder (recursively). */
+    public GoldenRunner runPath(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(p)) {
+                files = s.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+            }
+            for (Path f : files) runFile(f);
+        } else {
+            runFile(p);
+        }
+        return this;
+    }
+
+    /** Runs all cases of one fixture file. */
+    public GoldenRunner runFile(Path file) throws IOException {
+        JsonNode root = json.readTree(file.toFile());
+        JsonNode cases = root.path("cases");
+        if (!cases.isArray()) throw new IOException(file + " is not a golden fixture file (no 'cases' array)");
+        for (JsonNode c : cases) runCase(file.getFileName().toString(), c);
+        return this;
+    }
+
+    private void runCase(String file, JsonNode c) {
+        String op = c.path("op").asText();
+        String name = c.path("name").asText();
+        GoldenOp impl = ops.get(op);
+        if (impl == null) {
+            skipped++;
+            skippedOps.merge(op, 1, Integer::sum);
+            return;
+        }
+        double rtol32 = c.path("tol").path("rtol").asDouble(1e-4);
+        List<String> problems = new ArrayList<>();
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            try {
+                check(c, impl, new GoldenCase(file, c, dt), dt == DType.FLOAT32 ? rtol32 : F64_RTOL, problems);
+            } catch (RuntimeException e) {
+                problems.add("[" + dt.torchName() + "] threw " + e);
+            }
+        }
+        if (problems.isEmpty()) {
+            passed++;
+        } else {
+            failed++;
+            failures.add("FAIL " + file + ":" + name + " (" + op + "): " + String.join("; ", problems));
+        }
+    }
+
+    private void check(JsonNode c, GoldenOp impl, GoldenCase gc, double rtol, List<String> problems) {
+        String tag = "[" + gc.floatType().torchName() + "] ";
+        GoldenResult r = impl.run(gc);
+        JsonNode outNode = c.path("output");
+        List<JsonNode> expOuts = new ArrayList<>();
+        if (outNode.isArray()) outNode.forEach(expOuts::add);
+        else expOuts.add(outNode);
+        if (expOuts.size() != r.outputs.size()) {
+            problems.add(tag + "op returned " + r.outputs.size() + " outputs, expected " + expOuts.size());
+            return;
+        }
+        for (int i = 0; i < expOuts.size(); i++) {
+            compare(tag + "output" + (expOuts.size() > 1 ? "[" + i + "]" : ""), r.outputs.get(i), expOuts.get(i), rtol, problems);
+        }
+        JsonNode extra = c.path("extra");
+        for (Iterator<Map.Entry<String, JsonNode>> it = extra.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Tensor got = r.extra.get(e.getKey());
+            if (got == null) {
+                problems.add(tag + "extra." + e.getKey() + " not produced");
+                continue;
+            }
+            if (e.getValue().isArray()) {
+                for (int i = 0; i < e.getValue().size(); i++) {
+                    compare(tag + "extra." + e.getKey() + "[" + i + "]", got.select(0, i), e.getValue().get(i), rtol, problems);
+                }
+            } else if (e.getValue().has("shape")) {
+                compare(tag + "extra." + e.getKey(), got, e.getValue(), rtol, problems);
+            }
+        }
+        JsonNode grads = c.path("grads");
+        if (grads.size() == 0) return;
+        JsonNode up = c.path("upstream_grad");
+        List<Tensor> outs = new ArrayList<>();
+        List<Tensor> seeds = new ArrayList<>();
+        for (int i = 0; i < r.outputs.size(); i++) {
+            Tensor o = r.outputs.get(i);
+            if (!o.requiresGrad()) continue;
+            JsonNode u = up.isArray() ? up.get(i) : up;
+            outs.add(o);
+            seeds.add(GoldenCase.toTensor(u, o.dtype()));
+        }
+        Map<String, Tensor> want = new LinkedHashMap<>();
+        for (Iterator<String> it = grads.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            want.put(k, gc.in(k));
+        }
+        if (outs.isEmpty()) {
+            problems.add(tag + "no output requires grad, but the case has gradients");
+            return;
+        }
+        Tensor[] got = Autograd.grad(outs.toArray(new Tensor[0]), want.values().toArray(new Tensor[0]),
+                seeds.toArray(new Tensor[0]), false, true);
+        int i = 0;
+        for (String k : want.keySet()) {
+            Tensor g = got[i++];
+            if (g == null) {
+                Tensor in = want.get(k);
+                try (GradMode.Guard ng = GradMode.noGrad()) {
+                    g = Tensor.zerosLike(in);
+                }
+            }
+            compare(tag + "grad." + k, g, grads.get(k), rtol, problems);
+        }
+    }
+
+    /** Compares a tensor with a fixture tensor; appends a message on mismatch. */
+    static void compare(String what, Tensor got, JsonNode exp, double rtol, List<String> problems) {
+        JsonNode sh = exp.path("shape");
+        int[] shape = new int[sh.size()];
+        for (int i = 0; i < shape.length; i++) shape[i] = sh.get(i).asInt();
+        if (!java.util.Arrays.equals(shape, got.shape())) {
+            problems.add(what + " shape " + java.util.Arrays.toString(got.shape()) + " != expected " + java.util.Arrays.toString(shape));
+            return;
+        }
+        String dt = exp.path("dtype").asText("float64");
+        Tensor e = GoldenCase.toTensor(exp, DType.FLOAT64);
+        if (!dt.equals("float64")) {
+            long[] a = got.toLongArray(), b = e.toLongArray();
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] != b[i]) {
+                    problems.add(what + " element " + i + ": " + a[i] + " != expected " + b[i]);
+                    return;
+                }
+            }
+            return;
+        }
+        double[] a = got.toDoubleArray(), b = e.toDoubleArray();
+        double maxAbs = 0;
+        for (double v : b) if (Double.isFinite(v)) maxAbs = Math.max(maxAbs, Math.abs(v));
+        double worst = 0;
+        int worstAt = -1;
+        for (int i = 0; i < a.length; i++) {
+            if (Double.isNaN(b[i]) && Double.isNaN(a[i])) continue;
+            if (Double.isInfinite(b[i]) && a[i] == b[i]) continue;
+            double err = Math.abs(a[i] - b[i]);
+            double allowed = rtol * (Math.abs(b[i]) + maxAbs);
+            if (!(err <= allowed)) {
+                double ratio = allowed == 0 ? Double.POSITIVE_INFINITY : err / allowed;
+                if (Double.isNaN(err) || ratio > worst || worstAt < 0) {
+                    worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : ratio;
+                    worstAt = i;
+                }
+            }
+        }
+        if (worstAt >= 0) {
+            problems.add(String.format(java.util.Locale.ROOT, "%s element %d: %.9g != expected %.9g (%.3gx the tolerance %.1e)",
+                    what, worstAt, a[worstAt], b[worstAt], worst, rtol));
+        }
+    }
+
+    /** Prints failures, skipped ops and the summary to {@code out}. */
+    public void report(PrintStream out) {
+        for (String f : failures) out.println(f);
+        if (!skippedOps.isEmpty()) out.println("skipped (not implemented): " + skippedOps);
+        out.println(summary());
+    }
+
+    /** Command line entry: paths of fixture files or folders. */
+    public static void main(String[] args) throws IOException {
+        if (args.length == 0) {
+            System.err.println("usage: GoldenRunner FILE_OR_DIR...");
+            System.exit(2);
+        }
+        GoldenRunner r = new GoldenRunner();
+        for (String a : args) r.runPath(Paths.get(a));
+        r.report(System.out);
+        System.exit(r.failed() > 0 ? 1 : 0);
+    }
+}
