@@ -31,189 +31,189 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * {@link ArrowDataException}s naming the file and the row group being read.
  */
 final class ColumnarFileReader implements AutoCloseable {
-  private final Path file;
-  private final DataFormat format;
-  private final Schema schema;
-  private final ParquetFooter footer; // PARQUET only
-  private final List<AutoCloseable> resources = new ArrayList<>();
-  private ArrowReader reader;
-  private List<ArrowBlock> blocks; // ARROW_FILE only
-  private long nextRow; // file row of the next batch (sequential reads)
-  private int lastBlock = -1;
+    private final Path file;
+    private final DataFormat format;
+    private final Schema schema;
+    private final ParquetFooter footer; // PARQUET only
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private ArrowReader reader;
+    private List<ArrowBlock> blocks; // ARROW_FILE only
+    private long nextRow; // file row of the next batch (sequential reads)
+    private int lastBlock = -1;
 
-  private ColumnarFileReader(Path file, DataFormat format, String[] columns, long batchRows,
-      BufferAllocator allocator) {
-    this.file = file;
-    this.format = format;
-    FixedShapeTensorType.ensureRegistered();
-    try {
-      switch (format) {
-        case PARQUET: {
-          this.footer = ParquetFooter.read(file);
-          DatasetFactory df = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
-              FileFormat.PARQUET, file.toAbsolutePath().toUri().toString());
-          resources.add(df);
-          this.schema = df.inspect();
-          Dataset ds = df.finish();
-          resources.add(ds);
-          ScanOptions opts = new ScanOptions(batchRows, Optional.ofNullable(columns));
-          Scanner sc = ds.newScan(opts);
-          resources.add(sc);
-          this.reader = sc.scanBatches();
-          break;
+    private ColumnarFileReader(Path file, DataFormat format, String[] columns, long batchRows,
+            BufferAllocator allocator) {
+        this.file = file;
+        this.format = format;
+        FixedShapeTensorType.ensureRegistered();
+        try {
+            switch (format) {
+                case PARQUET: {
+                    this.footer = ParquetFooter.read(file);
+                    DatasetFactory df = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
+                            FileFormat.PARQUET, file.toAbsolutePath().toUri().toString());
+                    resources.add(df);
+                    this.schema = df.inspect();
+                    Dataset ds = df.finish();
+                    resources.add(ds);
+                    ScanOptions opts = new ScanOptions(batchRows, Optional.ofNullable(columns));
+                    Scanner sc = ds.newScan(opts);
+                    resources.add(sc);
+                    this.reader = sc.scanBatches();
+                    break;
+                }
+                case ARROW_FILE: {
+                    this.footer = null;
+                    SeekableByteChannel ch = Files.newByteChannel(file);
+                    ArrowFileReader r = new ArrowFileReader(ch, allocator);
+                    this.reader = r;
+                    this.schema = r.getVectorSchemaRoot().getSchema();
+                    this.blocks = r.getRecordBlocks();
+                    break;
+                }
+                case ARROW_STREAM: {
+                    this.footer = null;
+                    ArrowStreamReader r = new ArrowStreamReader(
+                            new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16), allocator);
+                    this.reader = r;
+                    this.schema = r.getVectorSchemaRoot().getSchema();
+                    break;
+                }
+                default:
+                    throw new IllegalStateException();
+            }
+        } catch (ArrowDataException e) {
+            closeQuietly();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw new ArrowDataException("cannot open " + format + " file: " + e.getMessage(), file, null, -1, -1, e);
         }
-        case ARROW_FILE: {
-          this.footer = null;
-          SeekableByteChannel ch = Files.newByteChannel(file);
-          ArrowFileReader r = new ArrowFileReader(ch, allocator);
-          this.reader = r;
-          this.schema = r.getVectorSchemaRoot().getSchema();
-          this.blocks = r.getRecordBlocks();
-          break;
+    }
+
+    /**
+     * Opens a file.
+     *
+     * @param columns the columns to read (Parquet projection), or {@code null} for all
+     * @param batchRows the Parquet scan batch size in rows (IPC batches are as written)
+     */
+    static ColumnarFileReader open(Path file, DataFormat format, String[] columns, long batchRows,
+            BufferAllocator allocator) {
+        return new ColumnarFileReader(file, format, columns, batchRows, allocator);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    DataFormat format() {
+        return format;
+    }
+
+    /** The file's schema, with its custom (Parquet key/value) metadata. */
+    Schema schema() {
+        return schema;
+    }
+
+    /** The footer (Parquet only, else {@code null}). */
+    ParquetFooter footer() {
+        return footer;
+    }
+
+    /** Number of record batches of an IPC file; -1 otherwise. */
+    int recordBatchCount() {
+        return blocks == null ? -1 : blocks.size();
+    }
+
+    /** Row of the file at which the batch last loaded by {@link #next()} starts. */
+    long batchFirstRow() {
+        return nextRow - rootRows();
+    }
+
+    private int rootRows() {
+        try {
+            return reader.getVectorSchemaRoot().getRowCount();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        case ARROW_STREAM: {
-          this.footer = null;
-          ArrowStreamReader r = new ArrowStreamReader(
-              new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16), allocator);
-          this.reader = r;
-          this.schema = r.getVectorSchemaRoot().getSchema();
-          break;
+    }
+
+    /** The row group (Parquet) holding a file row, or -1. */
+    int rowGroupOf(long row) {
+        if (footer == null) {
+            return lastBlock;
         }
-        default:
-          throw new IllegalStateException();
-      }
-    } catch (ArrowDataException e) {
-      closeQuietly();
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      closeQuietly();
-      throw new ArrowDataException("cannot open " + format + " file: " + e.getMessage(), file, null, -1, -1, e);
+        for (ParquetFooter.RowGroup rg : footer.rowGroups()) {
+            if (row >= rg.firstRow() && row < rg.firstRow() + rg.numRows()) {
+                return rg.index();
+            }
+        }
+        return -1;
     }
-  }
 
-  /**
-   * Opens a file.
-   *
-   * @param columns the columns to read (Parquet projection), or {@code null} for all
-   * @param batchRows the Parquet scan batch size in rows (IPC batches are as written)
-   */
-  static ColumnarFileReader open(Path file, DataFormat format, String[] columns, long batchRows,
-      BufferAllocator allocator) {
-    return new ColumnarFileReader(file, format, columns, batchRows, allocator);
-  }
-
-  Path file() {
-    return file;
-  }
-
-  DataFormat format() {
-    return format;
-  }
-
-  /** The file's schema, with its custom (Parquet key/value) metadata. */
-  Schema schema() {
-    return schema;
-  }
-
-  /** The footer (Parquet only, else {@code null}). */
-  ParquetFooter footer() {
-    return footer;
-  }
-
-  /** Number of record batches of an IPC file; -1 otherwise. */
-  int recordBatchCount() {
-    return blocks == null ? -1 : blocks.size();
-  }
-
-  /** Row of the file at which the batch last loaded by {@link #next()} starts. */
-  long batchFirstRow() {
-    return nextRow - rootRows();
-  }
-
-  private int rootRows() {
-    try {
-      return reader.getVectorSchemaRoot().getRowCount();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** Loads the next batch in file order; false at the end. */
+    boolean next() {
+        try {
+            boolean ok = reader.loadNextBatch();
+            if (ok) {
+                nextRow += reader.getVectorSchemaRoot().getRowCount();
+            }
+            return ok;
+        } catch (IOException | RuntimeException e) {
+            throw new ArrowDataException("cannot read batch: " + e.getMessage(), file, null, nextRow, rowGroupOf(nextRow), e);
+        }
     }
-  }
 
-  /** The row group (Parquet) holding a file row, or -1. */
-  int rowGroupOf(long row) {
-    if (footer == null) {
-      return lastBlock;
+    /** Loads record batch {@code index} of an IPC file (random access). */
+    void load(int index) {
+        if (blocks == null) {
+            throw new IllegalStateException("random access needs an Arrow IPC file");
+        }
+        try {
+            lastBlock = index;
+            if (!((ArrowFileReader) reader).loadRecordBatch(blocks.get(index))) {
+                throw new ArrowDataException("record batch missing", file, null, -1, index);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ArrowDataException ade) {
+                throw ade;
+            }
+            throw new ArrowDataException("cannot read record batch: " + e.getMessage(), file, null, -1, index, e);
+        }
     }
-    for (ParquetFooter.RowGroup rg : footer.rowGroups()) {
-      if (row >= rg.firstRow() && row < rg.firstRow() + rg.numRows()) {
-        return rg.index();
-      }
-    }
-    return -1;
-  }
 
-  /** Loads the next batch in file order; false at the end. */
-  boolean next() {
-    try {
-      boolean ok = reader.loadNextBatch();
-      if (ok) {
-        nextRow += reader.getVectorSchemaRoot().getRowCount();
-      }
-      return ok;
-    } catch (IOException | RuntimeException e) {
-      throw new ArrowDataException("cannot read batch: " + e.getMessage(), file, null, nextRow, rowGroupOf(nextRow), e);
+    /** The current batch. */
+    VectorSchemaRoot root() {
+        try {
+            return reader.getVectorSchemaRoot();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  /** Loads record batch {@code index} of an IPC file (random access). */
-  void load(int index) {
-    if (blocks == null) {
-      throw new IllegalStateException("random access needs an Arrow IPC file");
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException ignored) {
+            // already failing
+        }
     }
-    try {
-      lastBlock = index;
-      if (!((ArrowFileReader) reader).loadRecordBatch(blocks.get(index))) {
-        throw new ArrowDataException("record batch missing", file, null, -1, index);
-      }
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof ArrowDataException ade) {
-        throw ade;
-      }
-      throw new ArrowDataException("cannot read record batch: " + e.getMessage(), file, null, -1, index, e);
-    }
-  }
 
-  /** The current batch. */
-  VectorSchemaRoot root() {
-    try {
-      return reader.getVectorSchemaRoot();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    @Override
+    public void close() {
+        try {
+            List<AutoCloseable> all = new ArrayList<>();
+            if (reader != null) {
+                all.add(reader);
+            }
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                all.add(resources.get(i));
+            }
+            AutoCloseables.close(all);
+            reader = null;
+            resources.clear();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot close the reader of " + file, e);
+        }
     }
-  }
-
-  private void closeQuietly() {
-    try {
-      close();
-    } catch (RuntimeException ignored) {
-      // already failing
-    }
-  }
-
-  @Override
-  public void close() {
-    try {
-      List<AutoCloseable> all = new ArrayList<>();
-      if (reader != null) {
-        all.add(reader);
-      }
-      for (int i = resources.size() - 1; i >= 0; i--) {
-        all.add(resources.get(i));
-      }
-      AutoCloseables.close(all);
-      reader = null;
-      resources.clear();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot close the reader of " + file, e);
-    }
-  }
 }

@@ -10,7 +10,7 @@ package org.sparkgrad.arrow;
  * </ul>
  */
 public enum NonFinitePolicy {
-  FAIL,
-  SKIP,
-  ZERO
+    FAIL,
+    SKIP,
+    ZERO
 }
