@@ -40,6 +40,7 @@ final class ColumnarFileReader implements AutoCloseable {
     private List<ArrowBlock> blocks; // ARROW_FILE only
     private long nextRow; // file row of the next batch (sequential reads)
     private int lastBlock = -1;
+    private int batchesRead; // sequential reads: index of the next batch
 
     private ColumnarFileReader(Path file, DataFormat format, String[] columns, long batchRows,
             BufferAllocator allocator) {
@@ -54,6 +55,14 @@ final class ColumnarFileReader implements AutoCloseable {
                             FileFormat.PARQUET, file.toAbsolutePath().toUri().toString());
                     resources.add(df);
                     this.schema = df.inspect();
+                    if (columns != null) {
+                        for (String c : columns) {
+                            if (schema.getFields().stream().noneMatch(f -> f.getName().equals(c))) {
+                                throw new ArrowDataException("missing column (the file has " + schema.getFields()
+                                        .stream().map(f -> f.getName()).toList() + ")", file, c, -1, -1);
+                            }
+                        }
+                    }
                     Dataset ds = df.finish();
                     resources.add(ds);
                     ScanOptions opts = new ScanOptions(batchRows, Optional.ofNullable(columns));
@@ -138,10 +147,10 @@ final class ColumnarFileReader implements AutoCloseable {
         }
     }
 
-    /** The row group (Parquet) holding a file row, or -1. */
+    /** The row group (Parquet) holding a file row; for IPC the record batch being read; -1 if none. */
     int rowGroupOf(long row) {
         if (footer == null) {
-            return lastBlock;
+            return blocks != null && lastBlock >= 0 ? lastBlock : batchesRead;
         }
         for (ParquetFooter.RowGroup rg : footer.rowGroups()) {
             if (row >= rg.firstRow() && row < rg.firstRow() + rg.numRows()) {
@@ -157,6 +166,7 @@ final class ColumnarFileReader implements AutoCloseable {
             boolean ok = reader.loadNextBatch();
             if (ok) {
                 nextRow += reader.getVectorSchemaRoot().getRowCount();
+                batchesRead++;
             }
             return ok;
         } catch (IOException | RuntimeException e) {

@@ -183,7 +183,7 @@ public final class FixedShapeTensorType extends ArrowType.ExtensionType {
         }
         int[] r = new int[a.size()];
         for (int i = 0; i < r.length; i++) {
-            if (!a.get(i).canConvertToInt()) {
+            if (!a.get(i).isIntegralNumber() || !a.get(i).canConvertToInt()) {
                 throw new IllegalArgumentException("expected a JSON array of integers, got " + a);
             }
             r[i] = a.get(i).intValue();
