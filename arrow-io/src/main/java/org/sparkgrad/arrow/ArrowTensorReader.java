@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.sparkgrad.data.Batch;
+import org.sparkgrad.tensor.Tensor;
 
 /**
  * Reads Parquet files or folders and Arrow IPC files/streams as tensor batches, in file order, synchronously:
@@ -48,7 +49,9 @@ public final class ArrowTensorReader implements Iterable<Batch>, AutoCloseable {
                 formats.add(DataFormat.detect(f));
             }
             List<ChunkStream.Unit> units = ChunkStream.plan(files, formats, Long.MAX_VALUE, al);
-            this.stream = new ChunkStream(files, formats, units, b.columns, b.scanRows, b.policy, stats, al);
+            // chunks of batchSize rows line up with batches whenever an Arrow batch holds a multiple of them
+            this.stream = new ChunkStream(files, formats, units, b.columns, Math.min(b.scanRows, b.batchSize), b.policy,
+                    stats, al);
         } catch (RuntimeException e) {
             if (ownAllocator != null) {
                 ownAllocator.close();
@@ -107,6 +110,23 @@ public final class ArrowTensorReader implements Iterable<Batch>, AutoCloseable {
             }
 
             private Batch fill() {
+                if (cur == null || pos >= cur.rows()) {
+                    cur = stream.next();
+                    pos = 0;
+                    if (cur == null) {
+                        return null;
+                    }
+                }
+                if (pos == 0 && cur.rows() == batchSize) {
+                    // the chunk is the batch: hand its arrays over without another copy
+                    ChunkStream.Chunk c = cur;
+                    cur = null;
+                    Tensor[] ts = new Tensor[c.columns().size()];
+                    for (int i = 0; i < ts.length; i++) {
+                        ts[i] = c.columns().get(i).toTensor();
+                    }
+                    return new Batch(ts);
+                }
                 ChunkStream.Chunk[] cs = new ChunkStream.Chunk[batchSize];
                 int[] rows = new int[batchSize];
                 int n = 0;

@@ -17,11 +17,14 @@ import org.apache.arrow.dataset.source.Dataset;
 import org.apache.arrow.dataset.source.DatasetFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -29,6 +32,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * batch size) or Arrow IPC (file: random access by record batch; stream: sequential). Batches live in the given
  * allocator and are valid until the next call; nothing is kept once read. Native and IPC errors become
  * {@link ArrowDataException}s naming the file and the row group being read.
+ *
+ * <p>Sequential reads ({@link #next()}: Parquet, IPC streams) decode one batch ahead on a scan-ahead thread, so
+ * that native decoding overlaps the caller's conversion of the previous batch; batches are handed over without a
+ * copy (their buffers change owner). At most two batches beyond the current one are held.
  */
 final class ColumnarFileReader implements AutoCloseable {
     private final Path file;
@@ -41,9 +48,18 @@ final class ColumnarFileReader implements AutoCloseable {
     private long nextRow; // file row of the next batch (sequential reads)
     private int lastBlock = -1;
     private int batchesRead; // sequential reads: index of the next batch
+    // scan-ahead (sequential reads)
+    private static final Object END = new Object();
+    private java.util.concurrent.BlockingQueue<Object> ahead;
+    private Thread aheadThread;
+    private volatile boolean stopAhead;
+    private VectorSchemaRoot own;
+
+    private final BufferAllocator allocator;
 
     private ColumnarFileReader(Path file, DataFormat format, String[] columns, long batchRows,
             BufferAllocator allocator) {
+        this.allocator = allocator;
         this.file = file;
         this.format = format;
         FixedShapeTensorType.ensureRegistered();
@@ -141,7 +157,7 @@ final class ColumnarFileReader implements AutoCloseable {
 
     private int rootRows() {
         try {
-            return reader.getVectorSchemaRoot().getRowCount();
+            return own != null ? own.getRowCount() : reader.getVectorSchemaRoot().getRowCount();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -162,15 +178,104 @@ final class ColumnarFileReader implements AutoCloseable {
 
     /** Loads the next batch in file order; false at the end. */
     boolean next() {
+        if (ahead == null) {
+            startAhead();
+        }
+        Object o;
         try {
-            boolean ok = reader.loadNextBatch();
-            if (ok) {
-                nextRow += reader.getVectorSchemaRoot().getRowCount();
-                batchesRead++;
+            o = ahead.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + file, e);
+        }
+        if (o == END) {
+            ahead.offer(END); // stay at the end
+            return false;
+        }
+        if (o instanceof Throwable t) {
+            ahead.offer(o);
+            if (t instanceof ArrowDataException ade) {
+                throw ade;
             }
-            return ok;
-        } catch (IOException | RuntimeException e) {
-            throw new ArrowDataException("cannot read batch: " + e.getMessage(), file, null, nextRow, rowGroupOf(nextRow), e);
+            throw new ArrowDataException("cannot read batch: " + t.getMessage(), file, null, nextRow,
+                    rowGroupOf(nextRow), t);
+        }
+        try (ArrowRecordBatch batch = (ArrowRecordBatch) o) {
+            new VectorLoader(own).load(batch);
+        }
+        nextRow += own.getRowCount();
+        batchesRead++;
+        return true;
+    }
+
+    private void startAhead() {
+        ahead = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        VectorSchemaRoot src;
+        try {
+            src = reader.getVectorSchemaRoot();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        own = VectorSchemaRoot.create(src.getSchema(), allocator);
+        aheadThread = new Thread(() -> {
+            Object last = END;
+            try {
+                while (!stopAhead && reader.loadNextBatch()) {
+                    ArrowRecordBatch b = new VectorUnloader(reader.getVectorSchemaRoot()).getRecordBatch();
+                    if (!offer(b)) {
+                        b.close();
+                        return;
+                    }
+                }
+            } catch (Throwable t) {
+                last = t;
+            }
+            offer(last);
+        }, "sparkgrad-scan-ahead");
+        aheadThread.setDaemon(true);
+        aheadThread.start();
+    }
+
+    private boolean offer(Object o) {
+        try {
+            while (!stopAhead) {
+                if (ahead.offer(o, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private void stopAhead() {
+        if (aheadThread == null) {
+            return;
+        }
+        stopAhead = true;
+        boolean interrupted = false;
+        while (aheadThread.isAlive()) {
+            drainAhead();
+            try {
+                aheadThread.join(100);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        drainAhead();
+        aheadThread = null;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void drainAhead() {
+        Object o;
+        while ((o = ahead.poll()) != null) {
+            if (o instanceof ArrowRecordBatch b) {
+                b.close();
+            }
         }
     }
 
@@ -194,6 +299,9 @@ final class ColumnarFileReader implements AutoCloseable {
 
     /** The current batch. */
     VectorSchemaRoot root() {
+        if (own != null) {
+            return own;
+        }
         try {
             return reader.getVectorSchemaRoot();
         } catch (IOException e) {
@@ -211,6 +319,11 @@ final class ColumnarFileReader implements AutoCloseable {
 
     @Override
     public void close() {
+        stopAhead();
+        if (own != null) {
+            own.close();
+            own = null;
+        }
         try {
             List<AutoCloseable> all = new ArrayList<>();
             if (reader != null) {
