@@ -47,7 +47,9 @@ import org.sparkgrad.data.BatchIterable;
  * number {@link #epoch()} and then advances it; {@link #setEpoch(int)} sets it, as PyTorch's
  * {@code DistributedSampler.set_epoch} does, so all workers agree on the order.
  *
- * <p><b>Memory.</b> In flight at once: one Arrow scan batch of {@code scanRows} rows (off-heap, in the allocator),
+ * <p><b>Memory.</b> In flight at once: the Arrow scan batch of {@code scanRows} rows being converted and up to two
+ * more decoded ahead by the scan-ahead thread (off-heap, in the allocator; the native Parquet decoder has its own
+ * buffers outside it),
  * the shuffle buffer ({@code shuffleBufferRows} rows plus the partly used chunks they come from, chunks being at
  * most {@code max(1, shuffleBufferRows/8)} rows), and {@code prefetchBatches} finished batches.
  *
@@ -458,7 +460,7 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
             return this;
         }
 
-        /** Rows held by the shuffle buffer (default 10000; 1 gives unit-order only shuffling). */
+        /** Rows held by the shuffle buffer (default 10000; larger mixes better and costs heap). */
         public Builder shuffleBufferRows(int n) {
             this.shuffleBufferRows = positive(n, "shuffleBufferRows");
             return this;

@@ -201,6 +201,22 @@ class ArrowTensorReaderTest {
         assertEquals(0, e.rowGroup());
     }
 
+    /** Stopping after one batch while the scan-ahead thread is decoding leaks nothing (checked by tearDown). */
+    @Test
+    void earlyCloseWithScanAhead() {
+        Path p = tmp.resolve("big.parquet");
+        try (TensorWriter w = TensorWriter.builder(p).column("x", DType.FLOAT32, 256).rowGroupRows(1000).allocator(al)
+                .build()) {
+            w.write(Tensor.fromArray(new float[20_000 * 256], 20_000, 256));
+        }
+        try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns("x").batchSize(100).scanRows(500).allocator(al)
+                .build()) {
+            Batch b = r.iterator().next();
+            assertArrayEquals(new int[] {100, 256}, b.features().shape());
+        }
+        assertEquals(0, al.getAllocatedMemory());
+    }
+
     @Test
     void missingPath() {
         Path p = tmp.resolve("nope.parquet");
