@@ -37,8 +37,9 @@ import org.sparkgrad.tensor.Tensor;
 
 /**
  * Writes tensors (and scalar label columns) to one Parquet or Arrow IPC file, streaming: rows are appended with
- * {@link #write} and grouped into row groups (Parquet) / record batches (IPC) of {@code rowGroupRows} rows; at most
- * one row group is held in memory.
+ * {@link #write} and grouped into row groups (Parquet) / record batches (IPC) of {@code rowGroupRows} rows. Memory
+ * is bounded by a few row groups: the one being filled, and for Parquet up to two queued for the writer thread plus
+ * the one it is encoding.
  *
  * <p>Each column is declared with its dtype and per-sample shape. A tensor column is written as {@code list<T>}
  * (default; what Spark reads as {@code array<float>}), {@code fixed_size_list<T>} or
