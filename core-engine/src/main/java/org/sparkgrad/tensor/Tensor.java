@@ -33,10 +33,10 @@ import org.sparkgrad.ops.ShapeOps;
  * {@link IndexOutOfBoundsException} naming the dim/index and the size.
  */
 public final class Tensor {
-    private final Storage storage;
-    private final int offset;
-    private final int[] shape;
-    private final int[] strides;
+    private Storage storage;
+    private int offset;
+    private int[] shape;
+    private int[] strides;
     private boolean requiresGrad;
     private Tensor grad;
     private Function gradFn;
@@ -386,6 +386,22 @@ public final class Tensor {
 
     /** A leaf is a tensor not produced by a recorded op. */
     public boolean isLeaf() { return gradFn == null; }
+
+    /**
+     * Makes this tensor refer to {@code src}'s data (storage, offset, shape, strides), like PyTorch's
+     * {@code param.data = src}: used to move or convert a module's parameters in place, so references
+     * held elsewhere (an optimizer's) stay valid. Not recorded by autograd; bumps the version.
+     *
+     * @throws IllegalStateException on a non-leaf tensor
+     */
+    public void setData(Tensor src) {
+        if (gradFn != null) throw new IllegalStateException("setData is only allowed on leaf tensors");
+        this.storage = src.storage;
+        this.offset = src.offset;
+        this.shape = src.shape.clone();
+        this.strides = src.strides.clone();
+        storage.bumpVersion();
+    }
 
     /** A tensor sharing storage but cut from the graph ({@code detach}). */
     public Tensor detach() { return new Tensor(storage, offset, shape, strides); }

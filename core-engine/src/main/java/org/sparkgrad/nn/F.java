@@ -1,0 +1,65 @@
+package org.sparkgrad.nn;
+
+import org.sparkgrad.autograd.Function;
+import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.Generator;
+import org.sparkgrad.tensor.Shape;
+import org.sparkgrad.tensor.Tensor;
+
+/**
+ * The functional API ({@code torch.nn.functional}): stateless versions of the layers. Activations are on
+ * {@link Tensor} directly; this class adds the ops that take weights or options.
+ */
+public final class F {
+    private F() {}
+
+    /**
+     * {@code y = x W^T + b}: x {@code (*, in)}, weight {@code (out, in)}, bias {@code (out)} or null.
+     *
+     * @throws IllegalArgumentException when x's last dim differs from in, naming both shapes
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (x.dim() == 0 || x.size(-1) != weight.size(-1)) {
+            throw new IllegalArgumentException("linear: input of shape " + Shape.str(x.shape()) + " does not match weight of shape "
+                    + Shape.str(weight.shape()) + " (expected last input dim " + weight.size(-1) + ")");
+        }
+        Tensor y = x.matmul(weight.t());
+        return bias == null ? y : y.add(bias);
+    }
+
+    /**
+     * Embedding lookup: int64 indices {@code (*)} into weight {@code (V, D)} giving {@code (*, D)}; the row
+     * {@code paddingIdx} (may be null) receives no gradient.
+     *
+     * @throws IndexOutOfBoundsException for an index outside [0, V)
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
+        if (indices.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("embedding: expected indices of dtype int64, got " + indices.dtype().torchName());
+        }
+        Tensor flat = indices.reshape(-1);
+        Tensor rows = weight.backend().indexSelect(weight, 0, flat);
+        int[] outShape = java.util.Arrays.copyOf(indices.shape(), indices.dim() + 1);
+        outShape[indices.dim()] = weight.size(1);
+        Tensor out = new Tensor(rows.storage(), outShape);
+        int[] ws = weight.shape();
+        return Function.record("embedding", out, weight, (ctx, g) -> {
+            Tensor gw = Tensor.zeros(g.dtype(), g.device(), ws);
+            gw.backend().indexAdd(gw, 0, ctx.saved(0), g.reshape(-1, ws[1]));
+            if (paddingIdx != null) gw.backend().fill(gw.select(0, paddingIdx), 0);
+            return new Tensor[] {gw};
+        }, flat);
+    }
+
+    /**
+     * Inverted dropout: in training, zeroes elements with probability p (mask from {@code g}) and scales the
+     * rest by 1/(1-p); identity when not training or p == 0.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator g) {
+        if (p < 0 || p > 1) throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+        if (!training || p == 0) return x;
+        if (p == 1) return x.mul(0.0);
+        Tensor keep = Tensor.rand(g, x.shape()).ge(p).to(x.dtype()).mul(1 / (1 - p)).to(x.device());
+        return x.mul(keep);
+    }
+}
