@@ -8,7 +8,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -27,6 +26,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkgrad.io.Checkpoint;
 import org.sparkgrad.nn.Module;
 import org.sparkgrad.tensor.Tensor;
 import scala.Tuple2;
@@ -78,6 +78,7 @@ final class ParameterAveragingTrainer {
     }
 
     TrainedNetwork fit(Dataset<?> dataset) {
+        long fitStart = System.nanoTime();
         Dataset<Row> df = dataset.toDF();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
         String fc = p.getFeaturesCol(), lc = p.getLabelCol();
@@ -159,7 +160,9 @@ final class ParameterAveragingTrainer {
                 throw new UncheckedIOException("cannot read checkpoints in " + p.getCheckpointDir(), e);
             }
             if (s != null) {
-                params = StateCodec.decode(s.params);
+                // re-flatten in the model's own key order: workers return their state in that order
+                model.loadStateDict(StateCodec.toStateDict(StateCodec.decode(s.params)), true);
+                params = StateCodec.flatten(model.stateDict());
                 optState = s.optimizer;
                 globalStep = s.globalStep;
                 startEpoch = s.epoch;
@@ -212,7 +215,7 @@ final class ParameterAveragingTrainer {
                             agg.computeNanos / 1e9 / Math.max(1, keep.size()), (System.nanoTime() - ta) / 1e9 + 0.0));
                     if (ckpt != null && roundsDone % p.getCheckpointInterval() == 0) {
                         int nextEpoch = r + 1 < rm ? epoch : epoch + 1, nextRound = r + 1 < rm ? r + 1 : 0;
-                        ckpt.save(roundsDone, StateCodec.encode(params), optState, globalStep, nextEpoch, nextRound, summary);
+                        ckpt.save(roundsDone, StateCodec.encode(params), optState, globalStep, nextEpoch, nextRound, summary, conf);
                     }
                 }
                 if (val != null) {
@@ -222,6 +225,7 @@ final class ParameterAveragingTrainer {
                     LOG.info(String.format(java.util.Locale.ROOT, "sparkgrad epoch %d: validation %s %.5f", epoch + 1,
                             kind == TaskKind.CLASSIFICATION ? "accuracy" : "rmse", metric));
                 }
+                summary.endEpoch((System.nanoTime() - fitStart) / 1e9);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -283,7 +287,10 @@ final class ParameterAveragingTrainer {
         };
     }
 
-    /** Checkpoint files in a Hadoop directory: written to a temporary name, then renamed. */
+    /**
+     * Checkpoints in a Hadoop directory, one {@link Checkpoint} (safetensors layout: model weights, optimizer
+     * state, step, epoch and provenance) per file, written to a temporary name and then renamed.
+     */
     static final class Checkpoints {
         private final Path dir;
         private final org.apache.hadoop.conf.Configuration hconf;
@@ -301,30 +308,25 @@ final class ParameterAveragingTrainer {
             this.hconf = hconf;
         }
 
-        void save(int roundsDone, byte[] params, byte[] opt, long globalStep, int epoch, int round, TrainingSummary summary)
-                throws IOException {
+        void save(int roundsDone, byte[] params, byte[] opt, long globalStep, int epoch, int round, TrainingSummary summary,
+                  TrainConfig conf) throws IOException {
             FileSystem fs = dir.getFileSystem(hconf);
             fs.mkdirs(dir);
-            String name = String.format(java.util.Locale.ROOT, "checkpoint-%08d.sgckpt", roundsDone);
-            Path tmp = new Path(dir, "." + name + ".tmp"), dst = new Path(dir, name);
-            Map<String, Object> meta = new java.util.LinkedHashMap<>();
-            meta.put("globalStep", globalStep);
-            meta.put("epoch", epoch);
-            meta.put("round", round);
-            meta.put("roundsDone", roundsDone);
-            meta.put("summary", summary.toMap());
-            byte[] m = JSON.writeValueAsBytes(meta);
-            try (FSDataOutputStream out = fs.create(tmp, true)) {
-                out.writeInt(m.length);
-                out.write(m);
-                out.writeInt(params.length);
-                out.write(params);
-                out.writeInt(opt == null ? -1 : opt.length);
-                if (opt != null) out.write(opt);
-            }
-            fs.delete(dst, false);
-            if (!fs.rename(tmp, dst)) throw new IOException("could not rename " + tmp + " to " + dst);
-            LOG.info("checkpoint written: {}", dst);
+            Checkpoint ck = Checkpoint.builder()
+                    .modelState(StateCodec.toStateDict(StateCodec.decode(params)))
+                    .optimizerState(opt == null ? new java.util.LinkedHashMap<>() : StateCodec.toMap(StateCodec.decode(opt)))
+                    .step(globalStep).epoch(epoch).seed(conf.seed)
+                    .hyperParameter("round", round).hyperParameter("roundsDone", roundsDone)
+                    .hyperParameter("hasOptimizerState", opt != null)
+                    .hyperParameter("summary", summary.toMap())
+                    .hyperParameter("learningRate", conf.learningRate).hyperParameter("batchSize", conf.batchSize)
+                    .hyperParameter("averagingFrequency", conf.averagingFrequency).hyperParameter("optimizer", conf.optimizer)
+                    .hyperParameter("network", conf.network == null ? "" : conf.network)
+                    .dataDescription("Spark DataFrame, features " + java.util.Arrays.toString(conf.featuresShape))
+                    .build();
+            String name = String.format(java.util.Locale.ROOT, "checkpoint-%08d.safetensors", roundsDone);
+            ModelPersistence.writeAtomically(fs, new Path(dir, name), ck::write);
+            LOG.info("checkpoint written: {}", new Path(dir, name));
         }
 
         State latest() throws IOException {
@@ -333,31 +335,25 @@ final class ParameterAveragingTrainer {
             FileStatus best = null;
             for (FileStatus s : fs.listStatus(dir)) {
                 String n = s.getPath().getName();
-                if (n.startsWith("checkpoint-") && n.endsWith(".sgckpt") && (best == null || n.compareTo(best.getPath().getName()) > 0)) best = s;
+                if (n.startsWith("checkpoint-") && n.endsWith(".safetensors") && (best == null || n.compareTo(best.getPath().getName()) > 0)) best = s;
             }
             if (best == null) return null;
+            Checkpoint ck;
+            try (FSDataInputStream in = fs.open(best.getPath())) {
+                ck = Checkpoint.read(in, best.getLen(), best.getPath().toString());
+            }
             State st = new State();
             st.path = best.getPath();
-            try (FSDataInputStream in = fs.open(best.getPath())) {
-                byte[] m = new byte[in.readInt()];
-                in.readFully(m);
-                @SuppressWarnings("unchecked") Map<String, Object> meta = JSON.readValue(m, Map.class);
-                st.params = new byte[in.readInt()];
-                in.readFully(st.params);
-                int ol = in.readInt();
-                if (ol >= 0) {
-                    st.optimizer = new byte[ol];
-                    in.readFully(st.optimizer);
-                }
-                st.globalStep = ((Number) meta.get("globalStep")).longValue();
-                st.epoch = ((Number) meta.get("epoch")).intValue();
-                st.round = ((Number) meta.get("round")).intValue();
-                st.roundsDone = ((Number) meta.get("roundsDone")).intValue();
-                @SuppressWarnings("unchecked") Map<String, Object> sm = (Map<String, Object>) meta.get("summary");
-                st.summary = TrainingSummary.fromMap(sm);
-            }
+            st.params = StateCodec.encode(StateCodec.flatten(ck.modelState()));
+            Map<String, Object> hp = ck.hyperParameters();
+            if (Boolean.TRUE.equals(hp.get("hasOptimizerState"))) st.optimizer = StateCodec.encode(StateCodec.flatten(ck.optimizerState()));
+            st.globalStep = ck.step();
+            st.epoch = (int) ck.epoch();
+            st.round = ((Number) hp.get("round")).intValue();
+            st.roundsDone = ((Number) hp.get("roundsDone")).intValue();
+            @SuppressWarnings("unchecked") Map<String, Object> sm = (Map<String, Object>) hp.get("summary");
+            st.summary = TrainingSummary.fromMap(sm);
             return st;
         }
     }
-
 }

@@ -9,8 +9,7 @@ final class Provenance {
     private Provenance() {}
 
     static String engineVersion() {
-        String v = Provenance.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
+        return org.sparkgrad.Sparkgrad.version();
     }
 
     static Map<String, Object> describe() {

@@ -12,6 +12,7 @@ public final class TrainingSummary implements Serializable {
     private final List<Double> roundLoss = new ArrayList<>();
     private final List<Double> roundExamplesPerSecond = new ArrayList<>();
     private final List<Double> validation = new ArrayList<>();
+    private final List<Double> epochEndSeconds = new ArrayList<>();
 
     void addRound(double loss, double examplesPerSecond) {
         roundLoss.add(loss);
@@ -19,6 +20,11 @@ public final class TrainingSummary implements Serializable {
     }
 
     void addValidation(double metric) { validation.add(metric); }
+
+    void endEpoch(double secondsSinceFitStart) { epochEndSeconds.add(secondsSinceFitStart); }
+
+    /** Seconds from the start of {@code fit} to the end of each epoch (validation included). */
+    public double[] epochEndSeconds() { return epochEndSeconds.stream().mapToDouble(Double::doubleValue).toArray(); }
 
     /** Mean training loss of each round, in order. */
     public double[] lossHistory() { return roundLoss.stream().mapToDouble(Double::doubleValue).toArray(); }
@@ -37,6 +43,7 @@ public final class TrainingSummary implements Serializable {
         m.put("loss", new ArrayList<>(roundLoss));
         m.put("examplesPerSecond", new ArrayList<>(roundExamplesPerSecond));
         m.put("validation", new ArrayList<>(validation));
+        m.put("epochEndSeconds", new ArrayList<>(epochEndSeconds));
         return m;
     }
 
@@ -47,6 +54,7 @@ public final class TrainingSummary implements Serializable {
         for (Object v : (List<Object>) m.getOrDefault("loss", List.of())) s.roundLoss.add(((Number) v).doubleValue());
         for (Object v : (List<Object>) m.getOrDefault("examplesPerSecond", List.of())) s.roundExamplesPerSecond.add(((Number) v).doubleValue());
         for (Object v : (List<Object>) m.getOrDefault("validation", List.of())) s.validation.add(((Number) v).doubleValue());
+        for (Object v : (List<Object>) m.getOrDefault("epochEndSeconds", List.of())) s.epochEndSeconds.add(((Number) v).doubleValue());
         return s;
     }
 }
