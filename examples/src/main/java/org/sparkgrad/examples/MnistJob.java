@@ -39,6 +39,10 @@ public final class MnistJob implements Job {
             description = "Output channels of the two 5x5 convolutions (default: ${DEFAULT-VALUE}).")
     int[] channels;
 
+    @Option(names = "--kernel", paramLabel = "K", defaultValue = "3",
+            description = "Kernel size of both convolutions, 3 or 5, padded to keep 28x28 and 14x14 (default: ${DEFAULT-VALUE}).")
+    int kernel;
+
     @Option(names = "--hidden", paramLabel = "N", defaultValue = "256", description = "Width of the hidden Linear layer (default: ${DEFAULT-VALUE}).")
     int hidden;
 
@@ -61,22 +65,24 @@ public final class MnistJob implements Job {
         if (options.testData != null) DataPaths.parquet("--test-data", options.testData, "mnist");
         if (channels.length != 2 || channels[0] <= 0 || channels[1] <= 0) throw new JobInputException("--channels takes two positive widths, e.g. 32,64");
         if (hidden <= 0) throw new JobInputException("--hidden must be > 0");
+        if (kernel != 3 && kernel != 5) throw new JobInputException("--kernel must be 3 or 5");
         if (!(dropout >= 0 && dropout < 1)) throw new JobInputException("--dropout must be in [0, 1)");
         if (testRows <= 0) throw new JobInputException("--test-rows must be > 0");
         if (limit != null && limit <= 0) throw new JobInputException("--limit must be > 0");
     }
 
-    /** The CNN: conv5(1→c1) ReLU pool2, conv5(c1→c2) ReLU pool2, Flatten, Linear(c2·7·7→hidden) ReLU Dropout, Linear(hidden→10). */
+    /** The CNN: conv(1→c1) ReLU pool2, conv(c1→c2) ReLU pool2, Flatten, Linear(c2·7·7→hidden) ReLU Dropout, Linear(hidden→10). */
     String network() {
         int c1 = channels[0], c2 = channels[1];
         String json = String.format(Locale.ROOT, "{\"type\":\"Sequential\",\"layers\":["
-                + "{\"type\":\"Conv2d\",\"in_channels\":1,\"out_channels\":%d,\"kernel_size\":5,\"padding\":2},{\"type\":\"ReLU\"},"
+                + "{\"type\":\"Conv2d\",\"in_channels\":1,\"out_channels\":%d,\"kernel_size\":%d,\"padding\":%d},{\"type\":\"ReLU\"},"
                 + "{\"type\":\"MaxPool2d\",\"kernel_size\":2},"
-                + "{\"type\":\"Conv2d\",\"in_channels\":%d,\"out_channels\":%d,\"kernel_size\":5,\"padding\":2},{\"type\":\"ReLU\"},"
+                + "{\"type\":\"Conv2d\",\"in_channels\":%d,\"out_channels\":%d,\"kernel_size\":%d,\"padding\":%d},{\"type\":\"ReLU\"},"
                 + "{\"type\":\"MaxPool2d\",\"kernel_size\":2},"
                 + "{\"type\":\"Flatten\"},"
                 + "{\"type\":\"Linear\",\"in_features\":%d,\"out_features\":%d},{\"type\":\"ReLU\"},{\"type\":\"Dropout\",\"p\":%s},"
-                + "{\"type\":\"Linear\",\"in_features\":%d,\"out_features\":10}]}", c1, c1, c2, c2 * 7 * 7, hidden, dropout, hidden);
+                + "{\"type\":\"Linear\",\"in_features\":%d,\"out_features\":10}]}", c1, kernel, kernel / 2, c1, c2, kernel, kernel / 2,
+                c2 * 7 * 7, hidden, dropout, hidden);
         try {
             return NetworkSpec.parse(json).toJson();
         } catch (IllegalArgumentException e) {
@@ -121,8 +127,8 @@ public final class MnistJob implements Job {
             new SQLTransformer().setStatement("SELECT *, transform(image, v -> CAST((v - 0.1307D) / 0.3081D AS FLOAT)) AS pixels FROM __THIS__"),
             clf});
         ctx.progress().totalEpochs(epochs);
-        ctx.progress().message(String.format(Locale.ROOT, "training a CNN (conv %d-%d, fc %d) on %d rows: %d epochs, %d workers, batch %d, averaging every %d steps",
-                channels[0], channels[1], hidden, nTrain, epochs, workers, batch, avg));
+        ctx.progress().message(String.format(Locale.ROOT, "training a CNN (conv%d %d-%d, fc %d) on %d rows: %d epochs, %d workers, batch %d, averaging every %d steps",
+                kernel, channels[0], channels[1], hidden, nTrain, epochs, workers, batch, avg));
         long t0 = System.nanoTime();
         PipelineModel model = pipeline.fit(train);
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
