@@ -4,15 +4,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkgrad.nn.spec.NetworkSpec;
 import org.sparkgrad.spark.ml.SparkgradClassificationModel;
@@ -104,13 +102,10 @@ public final class MnistJob implements Job {
             test = load(ctx, "--test-data", DataPaths.parquet("--test-data", o.testData, "mnist"));
             split = "separate test data";
         } else {
-            Dataset<Row> indexed = withRowIndex(all);
-            long n = indexed.count();
-            if (n <= testRows) throw new JobInputException("--data has " + n + " rows: too few to hold out the last " + testRows + " (--test-rows)");
-            Dataset<Row>[] s = Splits.byRange(indexed, "_row", n - testRows, n);
-            train = s[0].drop("_row");
-            test = s[1].drop("_row");
-            split = String.format(Locale.ROOT, "rows 0..%d train, the last %d rows held out (file order)", n - testRows - 1, testRows);
+            Dataset<Row>[] sp = lastRows(all, testRows);
+            train = sp[0];
+            test = sp[1];
+            split = String.format(Locale.ROOT, "the last %d rows in file order held out (meta.json's dev split)", testRows);
         }
         int epochs = o.epochsOr(4), batch = o.batchSizeOr(64), avg = o.averagingFrequencyOr(16), workers = o.workersOr(2);
         double lr = o.learningRateOr(1e-3);
@@ -169,15 +164,33 @@ public final class MnistJob implements Job {
         return r;
     }
 
-    /** Appends {@code _row}: the 0-based position of each row in file order. */
-    static Dataset<Row> withRowIndex(Dataset<Row> df) {
-        JavaRDD<Row> rows = df.javaRDD().zipWithIndex().map(t -> {
-            Object[] v = new Object[t._1().length() + 1];
-            for (int i = 0; i < t._1().length(); i++) v[i] = t._1().get(i);
-            v[v.length - 1] = t._2();
-            return RowFactory.create(v);
-        });
-        return df.sparkSession().createDataFrame(rows, df.schema().add("_row", DataTypes.LongType, false));
+    /**
+     * The last {@code rows} rows of {@code df} in file order, and the others: {@code monotonically_increasing_id} keeps
+     * file order (partition index in the high bits, position within the partition in the low bits), so one pass of
+     * per-partition counts finds the id where the test block starts.
+     *
+     * @return {train, test}
+     */
+    static Dataset<Row>[] lastRows(Dataset<Row> df, long rows) {
+        Dataset<Row> withId = df.withColumn("_row", functions.monotonically_increasing_id());
+        List<Row> parts = withId.groupBy(functions.spark_partition_id().as("p"))
+                .agg(functions.count(functions.lit(1)), functions.min("_row")).orderBy("p").collectAsList();
+        long total = 0;
+        for (Row r : parts) total += r.getLong(1);
+        if (total <= rows) throw new JobInputException("--data has " + total + " rows: too few to hold out the last " + rows + " (--test-rows)");
+        long skip = total - rows, threshold = Long.MAX_VALUE;
+        for (Row r : parts) {
+            long n = r.getLong(1);
+            if (skip < n) {
+                threshold = r.getLong(2) + skip;
+                break;
+            }
+            skip -= n;
+        }
+        Dataset<Row>[] s = Splits.byRange(withId, "_row", threshold, Long.MAX_VALUE);
+        s[0] = s[0].drop("_row");
+        s[1] = s[1].drop("_row");
+        return s;
     }
 
     private static Dataset<Row> load(JobContext ctx, String option, String path) {
