@@ -114,58 +114,90 @@ public interface Backend {
     // size >= 1); float32 and float64; all tensor arguments have the same dtype. Math: PyTorch's
     // torch.nn.functional.conv*d / unfold / fold / *_pool*d documentation; N-d is the same formula with nd
     // spatial dims: out = floor((in + 2p - dil*(k-1) - 1) / s) + 1 per dim.
+    // The default implementations compute on the host through the CPU backend (download, compute, upload),
+    // so that every backend supports them; device backends override them with native kernels.
 
     /**
      * im2col / vol2col ({@code F.unfold} generalised to nd dims): {@code x (N, C, *in)} to columns
      * {@code (N, C * prod(kernel), prod(out))}; row {@code c * prod(k) + flat(tap)} holds, for every output
      * position, the input element under that kernel tap (0 in the zero padding).
      */
-    Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation);
+    default Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return onDevice(Backends.cpu().im2col(onHost(x), kernel, stride, padding, dilation), x);
+    }
 
     /**
      * col2im ({@code F.fold} generalised), the adjoint of {@link #im2col}: columns
      * {@code (N, C * prod(kernel), prod(out))} summed into a new {@code (N, C, *inputSize)}.
      */
-    Tensor col2im(Tensor cols, int[] inputSize, int[] kernel, int[] stride, int[] padding, int[] dilation);
+    default Tensor col2im(Tensor cols, int[] inputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return onDevice(Backends.cpu().col2im(onHost(cols), inputSize, kernel, stride, padding, dilation), cols);
+    }
 
     /**
      * N-d cross-correlation: {@code x (N, C, *in)}, {@code weight (O, C/groups, *k)}, {@code bias (O)} or null,
      * giving {@code (N, O, *out)} with
      * {@code y[n,o,i] = b[o] + sum_{c in group(o), a} w[o,c,a] * xpad[n, g*C/groups + c, i*s + a*dil]}.
      */
-    Tensor conv(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups);
+    default Tensor conv(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return onDevice(Backends.cpu().conv(onHost(x), onHost(weight), onHost(bias), stride, padding, dilation, groups), x);
+    }
 
     /**
      * Gradient of {@link #conv} with respect to its input (also the forward of the transposed convolution):
      * {@code grad (N, O, *out)} and {@code weight (O, C/groups, *k)} give {@code (N, C, *inputSize)}.
      * Input positions that no output window reaches (a stride that skips the tail) get 0.
      */
-    Tensor convBackwardInput(Tensor grad, Tensor weight, int[] inputSize, int[] stride, int[] padding, int[] dilation,
-                             int groups);
+    default Tensor convBackwardInput(Tensor grad, Tensor weight, int[] inputSize, int[] stride, int[] padding, int[] dilation,
+                                     int groups) {
+        return onDevice(Backends.cpu().convBackwardInput(onHost(grad), onHost(weight), inputSize, stride, padding, dilation, groups),
+                grad);
+    }
 
     /**
      * Gradient of {@link #conv} with respect to its weight: {@code x (N, C, *in)} and {@code grad (N, O, *out)}
      * give {@code (O, C/groups, *kernelSize)}.
      */
-    Tensor convBackwardWeight(Tensor x, Tensor grad, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
-                              int groups);
+    default Tensor convBackwardWeight(Tensor x, Tensor grad, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                      int groups) {
+        return onDevice(Backends.cpu().convBackwardWeight(onHost(x), onHost(grad), kernelSize, stride, padding, dilation, groups), x);
+    }
 
     /**
      * Max pooling of {@code x (N, C, *in)} over the windows {@code w}: returns {values (N, C, *out),
      * indices (N, C, *out) int64}, the index being the flat position of the max inside its (n, c) input plane
      * (PyTorch's {@code return_indices} convention). NaN counts as the maximum.
      */
-    Tensor[] maxPool(Tensor x, PoolWindows w);
+    default Tensor[] maxPool(Tensor x, PoolWindows w) {
+        Tensor[] r = Backends.cpu().maxPool(onHost(x), w);
+        return new Tensor[] {onDevice(r[0], x), onDevice(r[1], x)};
+    }
 
     /**
      * Backward of {@link #maxPool}: scatters {@code grad (N, C, *out)} to the positions in {@code indices},
      * summing where windows share a maximum, into a new tensor of {@code inputShape} (N, C, *in).
      */
-    Tensor maxPoolBackward(Tensor grad, Tensor indices, int[] inputShape);
+    default Tensor maxPoolBackward(Tensor grad, Tensor indices, int[] inputShape) {
+        return onDevice(Backends.cpu().maxPoolBackward(onHost(grad), onHost(indices), inputShape), grad);
+    }
 
     /** Average pooling of {@code x (N, C, *in)}: window sums over non-padding taps divided by the product of {@code w.divisor}. */
-    Tensor avgPool(Tensor x, PoolWindows w);
+    default Tensor avgPool(Tensor x, PoolWindows w) {
+        return onDevice(Backends.cpu().avgPool(onHost(x), w), x);
+    }
 
     /** Backward of {@link #avgPool}: {@code grad (N, C, *out)} to a new tensor of {@code inputShape} (N, C, *in). */
-    Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape);
+    default Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
+        return onDevice(Backends.cpu().avgPoolBackward(onHost(grad), w, inputShape), grad);
+    }
+
+    /** A contiguous host copy of {@code t} (null stays null), for the host fallbacks above. */
+    private Tensor onHost(Tensor t) {
+        return t == null ? null : new Tensor(download(t), t.shape());
+    }
+
+    /** Uploads a host result to the device of {@code like}. */
+    private Tensor onDevice(Tensor host, Tensor like) {
+        return new Tensor(upload((CpuStorage) host.storage(), like.device()), host.shape());
+    }
 }
