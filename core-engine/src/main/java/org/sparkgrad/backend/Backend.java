@@ -107,4 +107,102 @@ public interface Backend {
 
     /** {@code target.scatter_add_(dim, index, src)} ({@code add=true}) or {@code scatter_} (false); in place, target contiguous. */
     void scatter(Tensor target, int dim, Tensor index, Tensor src, boolean add);
+
+    // ---------------------------------------------------------------- normalisation (ops.NormOps)
+    /**
+     * Layer norm ({@code rms=false}, Ba et al. 2016) or RMS norm ({@code rms=true}, Zhang and Sennrich 2019) of
+     * every row of {@code x} viewed as {@code (R, D)} with {@code D = normalizedNumel} (the trailing dims):
+     * {@code y = (x - mean) * rstd * weight + bias}, {@code rstd = 1 / sqrt(var + eps)} with the biased variance
+     * (two-pass), or {@code y = x * rstd * weight}, {@code rstd = 1 / sqrt(mean(x^2) + eps)}.
+     *
+     * @param weight null or {@code D} elements
+     * @param bias   null or {@code D} elements (ignored for RMS)
+     * @return {@code {y (x's shape), mean (R) or null for RMS, rstd (R)}}, all of x's dtype
+     */
+    Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms);
+
+    /**
+     * Backward of {@link #layerNorm}: with {@code xhat = (x - mean) * rstd} (mean 0 for RMS) and
+     * {@code wg = grad * weight}, {@code dx = rstd * (wg - mean(wg) - xhat * mean(wg * xhat))} (RMS: without the
+     * {@code mean(wg)} term), {@code dweight = sum_rows grad * xhat}, {@code dbias = sum_rows grad}.
+     *
+     * @param need which of {@code {dx, dweight, dbias}} to compute
+     * @return {@code {dx, dweight, dbias}} (null where not needed); dweight/dbias have {@code D} elements, shaped as
+     *         {@code weight}
+     */
+    Tensor[] layerNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int normalizedNumel,
+                               boolean rms, boolean[] need);
+
+    /**
+     * Batch norm (Ioffe and Szegedy 2015) of {@code x (N, C, *)} over every dim but 1. Training: batch mean and
+     * biased batch variance, and, when the running tensors are non-null, an in-place update
+     * {@code running = (1 - momentum) * running + momentum * stat} with the unbiased variance for
+     * {@code runningVar}. Evaluation: the running statistics.
+     *
+     * @return {@code {y, saveMean (C), saveInvstd (C)}}: the mean and {@code 1/sqrt(var + eps)} used
+     */
+    Tensor[] batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training,
+                       double momentum, double eps);
+
+    /**
+     * Backward of {@link #batchNorm} given its saved mean/invstd. Training:
+     * {@code dx = invstd * w * (g - mean(g) - xhat * mean(g * xhat))} per channel; evaluation:
+     * {@code dx = g * w * invstd}. {@code dweight = sum g * xhat}, {@code dbias = sum g} over every dim but 1.
+     *
+     * @return {@code {dx, dweight (C), dbias (C)}}, null where {@code need} is false
+     */
+    Tensor[] batchNormBackward(Tensor grad, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd, boolean training,
+                               boolean[] need);
+
+    /**
+     * Group norm (Wu and He 2018) of {@code x (N, C, *)}: statistics over each group of {@code C / numGroups}
+     * channels and all trailing dims, per-channel affine.
+     *
+     * @return {@code {y, mean (N, numGroups), rstd (N, numGroups)}}
+     */
+    Tensor[] groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps);
+
+    /** Backward of {@link #groupNorm}; returns {@code {dx, dweight (C), dbias (C)}}, null where not needed. */
+    Tensor[] groupNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int numGroups, boolean[] need);
+
+    // ---------------------------------------------------------------- attention (ops.AttentionOps)
+    /**
+     * Fused attention forward (Vaswani et al. 2017) over a batch of matrices:
+     * {@code probs = softmax(scale * q k^T + mask)} along the last dim (max subtracted), then
+     * {@code out = (probs * keep) v}.
+     *
+     * <p>{@code q (..., L, E)}, {@code k (..., S, E)}, {@code v (..., S, Ev)} with identical leading (batch) shapes;
+     * any strides (broadcast batch dims allowed). {@code mask}: null, bool (true = may attend) or float (added),
+     * broadcastable to {@code (..., L, S)}. {@code causal}: key {@code j > i} is masked for query {@code i}.
+     * A row with every key masked gives NaN probabilities (as PyTorch's softmax of all {@code -inf}).
+     * {@code keep}: null or a float {@code (..., L, S)} multiplier (inverted-dropout mask).
+     *
+     * @param probs receives the probabilities: a contiguous {@code (..., L, S)} tensor of q's dtype
+     * @param out   receives the result: an {@code (..., L, Ev)} view whose last dim has stride 1 (it may be a
+     *              permuted view of a larger buffer)
+     */
+    void attentionForward(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep,
+                          Tensor probs, Tensor out);
+
+    /**
+     * Backward of {@link #attentionForward}: with {@code P = probs}, {@code A = P * keep}, {@code dA = grad v^T},
+     * {@code dZ = P * (dA * keep - rowsum(dA * keep * P))} (the gradient of the softmax logits),
+     * writes {@code gq = scale dZ k}, {@code gk = scale dZ^T q}, {@code gv = A^T grad}, and {@code dZ} itself into
+     * {@code gLogits}. Each destination may be null (not needed); non-null ones are views with unit last stride
+     * ({@code gLogits} contiguous {@code (..., L, S)}) and are overwritten.
+     */
+    void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale,
+                           Tensor gq, Tensor gk, Tensor gv, Tensor gLogits);
+
+    /**
+     * In place on contiguous {@code scores (..., L, S)}: {@code scores = softmax(scale * scores + mask)} with the
+     * mask and causal conventions of {@link #attentionForward}; returns {@code scores}.
+     */
+    Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal);
+
+    /**
+     * Backward of {@link #maskedSoftmax_} given its output {@code probs}: {@code scale * probs * (grad - rowsum(grad * probs))}
+     * (a new contiguous tensor).
+     */
+    Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale);
 }
