@@ -205,4 +205,18 @@ public interface Backend {
      * (a new contiguous tensor).
      */
     Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale);
+
+    // ---------------------------------------------------------------- fully connected layer (ops.LinearOps)
+    /**
+     * {@code y = x W^T + b} for a batch of rows: {@code x (N, in)} and {@code weight (out, in)} with any strides
+     * that have a unit stride in one of the two dims (transposed views are read in place), {@code bias (out)} or null.
+     * Returns a contiguous {@code (N, out)} tensor of x's dtype (float32/float64).
+     */
+    Tensor linear(Tensor x, Tensor weight, Tensor bias);
+
+    /**
+     * Backward of {@link #linear}: {@code dx = grad W (N, in)}, {@code dweight = grad^T x (out, in)},
+     * {@code dbias = sum over rows of grad (out)}; {@code need} says which of the three to compute (null otherwise).
+     */
+    Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need);
 }

@@ -151,13 +151,7 @@ final class CpuAttentionKernels {
             Arrays.fill(p, o, o + s, Float.NaN);
             return;
         }
-        float sum = 0f;
-        for (int j = 0; j < limit; j++) {
-            float e = (float) Math.exp(p[o + j] - max);
-            p[o + j] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
+        float inv = (float) (1 / FastMath.expShifted(p, o, max, p, o, limit));
         for (int j = 0; j < limit; j++) p[o + j] *= inv;
         for (int j = limit; j < s; j++) p[o + j] = 0f;
     }

@@ -626,4 +626,13 @@ public final class CpuBackend implements Backend {
     @Override public Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale) {
         return CpuAttentionKernels.maskedSoftmaxBackward(this, grad, probs, scale);
     }
+
+    // ================================================================== fully connected (CpuLinearKernels)
+    @Override public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return CpuLinearKernels.linear(this, x, weight, bias);
+    }
+
+    @Override public Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need) {
+        return CpuLinearKernels.linearBackward(this, grad, x, weight, need);
+    }
 }

@@ -3,7 +3,6 @@ package org.sparkgrad.nn;
 import org.sparkgrad.autograd.Function;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Generator;
-import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Tensor;
 
 /**
@@ -14,17 +13,13 @@ public final class F {
     private F() {}
 
     /**
-     * {@code y = x W^T + b}: x {@code (*, in)}, weight {@code (out, in)}, bias {@code (out)} or null.
+     * {@code y = x W^T + b}: x {@code (*, in)}, weight {@code (out, in)}, bias {@code (out)} or null; one fused op
+     * (bias accumulated by the GEMM, see {@link org.sparkgrad.ops.LinearOps}).
      *
      * @throws IllegalArgumentException when x's last dim differs from in, naming both shapes
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        if (x.dim() == 0 || x.size(-1) != weight.size(-1)) {
-            throw new IllegalArgumentException("linear: input of shape " + Shape.str(x.shape()) + " does not match weight of shape "
-                    + Shape.str(weight.shape()) + " (expected last input dim " + weight.size(-1) + ")");
-        }
-        Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return org.sparkgrad.ops.LinearOps.linear(x, weight, bias);
     }
 
     /**
