@@ -189,9 +189,10 @@ public interface Backend {
      * {@code dZ = P * (dA * keep - rowsum(dA * keep * P))} (the gradient of the softmax logits),
      * writes {@code gq = scale dZ k}, {@code gk = scale dZ^T q}, {@code gv = A^T grad}, and {@code dZ} itself into
      * {@code gLogits}. Each destination may be null (not needed); non-null ones are views with unit last stride
-     * ({@code gLogits} contiguous {@code (..., L, S)}) and are overwritten.
+     * ({@code gLogits} contiguous {@code (..., L, S)}) and are overwritten. {@code causal} must be the forward's flag
+     * (the zero blocks above the diagonal may then be skipped).
      */
-    void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale,
+    void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale, boolean causal,
                            Tensor gq, Tensor gk, Tensor gv, Tensor gLogits);
 
     /**

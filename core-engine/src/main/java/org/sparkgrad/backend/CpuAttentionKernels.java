@@ -200,6 +200,22 @@ final class CpuAttentionKernels {
     }
 
     // ================================================================== forward
+    /**
+     * OpenBLAS runs a GEMM with {@code m * n * k} at most this on the calling thread only; the per-item products are
+     * cut into row blocks below it, so that the items can run in parallel on the fork-join pool without nesting BLAS
+     * threads.
+     */
+    static final int SINGLE_THREAD_MNK = 65536 * 4;
+
+    /** Rows per block so that a block's GEMM stays at or below {@link #SINGLE_THREAD_MNK}. */
+    static int rowBlock(int rows, int n, int k) {
+        long per = (long) Math.max(1, n) * Math.max(1, k);
+        return (int) Math.max(1, Math.min(rows, SINGLE_THREAD_MNK / per));
+    }
+
+    /** A contiguous per-chunk scratch buffer of the dtype's array type. */
+    private static Object scratch(boolean f32, int size) { return f32 ? new float[size] : new double[size]; }
+
     static void forward(CpuBackend be, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep,
                         Tensor probs, Tensor out) {
         checkTypes(q, k, v);
@@ -209,98 +225,167 @@ final class CpuAttentionKernels {
         if (!probs.isContiguous()) throw new IllegalArgumentException("attentionForward: probs must be contiguous");
         CpuStorage ps = CpuBackend.st(probs);
         Object pa = ps.array();
+        boolean f32 = ps.f != null;
         int pb = probs.storageOffset(), ls = l * s;
-        // scores = scale * q k^T, one GEMM per item, written into probs
-        for (int t = 0; t < n; t++) {
-            gemm(mq.trans, !mk.trans, l, s, e, scale, mq.arr(), mq.off[t], mq.ld, mk.arr(), mk.off[t], mk.ld, pa, pb + t * ls, s);
-        }
         MaskInfo mi = mask == null ? null : new MaskInfo(mask, probs.shapeRef());
-        softmaxRows(ps, pb, n, l, s, 1.0, mi, causal);
-        Object aa = pa;
-        int ab = pb;
-        if (keep != null) {
-            Tensor a = CpuBackend.newTensor(probs.dtype(), probs.shapeRef());
-            be.copy(probs, a);
-            be.binaryInPlace(BinaryOp.MUL, a, keep);
-            aa = CpuBackend.st(a).array();
-            ab = 0;
-        }
+        Tensor kc = keep == null ? null : (keep.isContiguous() ? keep : be.contiguous(keep));
+        Object ka = kc == null ? null : CpuBackend.st(kc).array();
+        int kb = kc == null ? 0 : kc.storageOffset();
         Tensor dst = writable(out) ? out : CpuBackend.newTensor(out.dtype(), out.shapeRef());
         Mats mo = mats(be, dst);
-        for (int t = 0; t < n; t++) {
-            gemm(false, mv.trans, l, ev, s, 1.0, aa, ab + t * ls, s, mv.arr(), mv.off[t], mv.ld, mo.arr(), mo.off[t], mo.ld);
-        }
+        int rbS = rowBlock(l, s, e), rbO = rowBlock(l, ev, s);
+        Parallel.range(n, Math.max(1, ls * (e + ev) * 2), (t0, t1) -> {
+            Object a = keep == null ? null : scratch(f32, ls);
+            for (int t = t0; t < t1; t++) {
+                int po = pb + t * ls;
+                // scores = scale * q k^T; under the causal mask a row block needs only the keys up to its last row
+                for (int r0 = 0; r0 < l; r0 += rbS) {
+                    int m = Math.min(rbS, l - r0), c1 = causal ? Math.min(s, r0 + m) : s;
+                    if (c1 == 0) continue;
+                    gemm(mq.trans, !mk.trans, m, c1, e, scale, mq.arr(), mq.off[t] + rowOff(mq, r0), mq.ld, mk.arr(), mk.off[t], mk.ld,
+                            pa, po + r0 * s, s);
+                }
+                for (int i = 0; i < l; i++) {
+                    int limit = causal ? Math.min(s, i + 1) : s;
+                    int mo0 = mi == null ? 0 : mi.off[t] + i * mi.rowStride;
+                    if (f32) softmaxRowF(ps.f, po + i * s, s, 1f, limit, mi, mo0);
+                    else softmaxRowD(ps.d, po + i * s, s, 1.0, limit, mi, mo0);
+                }
+                Object aa = pa;
+                int ab = po;
+                if (a != null) {
+                    if (f32) {
+                        float[] af = (float[]) a, pf = ps.f, kf = (float[]) ka;
+                        for (int j = 0; j < ls; j++) af[j] = pf[po + j] * kf[kb + t * ls + j];
+                    } else {
+                        double[] ad = (double[]) a, pd = ps.d, kd = (double[]) ka;
+                        for (int j = 0; j < ls; j++) ad[j] = pd[po + j] * kd[kb + t * ls + j];
+                    }
+                    aa = a;
+                    ab = 0;
+                }
+                // out = A v; a row block's probabilities vanish beyond its last row under the causal mask
+                for (int r0 = 0; r0 < l; r0 += rbO) {
+                    int m = Math.min(rbO, l - r0), c1 = causal ? Math.min(s, r0 + m) : s;
+                    gemm(false, mv.trans, m, ev, c1, 1.0, aa, ab + r0 * s, s, mv.arr(), mv.off[t], mv.ld, mo.arr(), mo.off[t] + r0 * mo.ld, mo.ld);
+                }
+            }
+        });
         if (dst != out) be.copy(dst, out);
     }
 
+    /** Offset of row r of a batch item of m (rows are the first operand dim). */
+    private static int rowOff(Mats m, int r) { return m.trans ? r : r * m.ld; }
+
     // ================================================================== backward
     static void backward(CpuBackend be, Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale,
-                         Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+                         boolean causal, Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
         checkTypes(q, k, v);
         int l = q.size(-2), e = q.size(-1), s = k.size(-2), ev = v.size(-1);
         Mats mq = mats(be, q), mk = mats(be, k), mv = mats(be, v), mg = mats(be, grad);
         Tensor p = probs.isContiguous() ? probs : be.contiguous(probs);
         int n = mq.off.length, ls = l * s;
         CpuStorage ps = CpuBackend.st(p);
+        boolean f32 = ps.f != null;
         int pb = p.storageOffset();
-        Tensor a = p;
-        if (keep != null) {
-            a = CpuBackend.newTensor(p.dtype(), p.shapeRef());
-            be.copy(p, a);
-            be.binaryInPlace(BinaryOp.MUL, a, keep);
-        }
-        Tensor dz = gLogits != null && gLogits.isContiguous() ? gLogits : CpuBackend.newTensor(p.dtype(), p.shapeRef());
-        CpuStorage zs = CpuBackend.st(dz);
-        Object za = zs.array();
-        int zb = dz.storageOffset();
-        // dA = grad v^T and gv = A^T grad
+        Tensor kc = keep == null ? null : (keep.isContiguous() ? keep : be.contiguous(keep));
+        Object ka = kc == null ? null : CpuBackend.st(kc).array();
+        int kb = kc == null ? 0 : kc.storageOffset();
         Tensor gvDst = gv == null ? null : (writable(gv) ? gv : CpuBackend.newTensor(gv.dtype(), gv.shapeRef()));
-        Mats mgv = gvDst == null ? null : mats(be, gvDst);
-        Object aArr = CpuBackend.st(a).array();
-        int aBase = a.storageOffset();
-        for (int t = 0; t < n; t++) {
-            gemm(mg.trans, !mv.trans, l, s, ev, 1.0, mg.arr(), mg.off[t], mg.ld, mv.arr(), mv.off[t], mv.ld, za, zb + t * ls, s);
-            if (mgv != null) {
-                gemm(true, mg.trans, s, ev, l, 1.0, aArr, aBase + t * ls, s, mg.arr(), mg.off[t], mg.ld, mgv.arr(), mgv.off[t], mgv.ld);
-            }
-        }
-        if (gvDst != null && gvDst != gv) be.copy(gvDst, gv);
-        if (keep != null) {
-            Tensor dzView = new Tensor(dz.storage(), zb, p.shapeRef(), Shape.contiguousStrides(p.shapeRef()));
-            be.binaryInPlace(BinaryOp.MUL, dzView, keep);
-        }
-        // dZ = P * (dA - rowsum(dA * P))
-        Parallel.range(n * l, s * 4, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int po = pb + r * s, zo = zb + r * s;
-                if (ps.f != null) {
-                    float[] pf = ps.f, zf = zs.f;
-                    double acc = 0;
-                    for (int j = 0; j < s; j++) acc += zf[zo + j] * pf[po + j];
-                    float dot = (float) acc;
-                    for (int j = 0; j < s; j++) zf[zo + j] = pf[po + j] * (zf[zo + j] - dot);
-                } else {
-                    double[] pd = ps.d, zd = zs.d;
-                    double dot = 0;
-                    for (int j = 0; j < s; j++) dot += zd[zo + j] * pd[po + j];
-                    for (int j = 0; j < s; j++) zd[zo + j] = pd[po + j] * (zd[zo + j] - dot);
+        Tensor gqDst = gq == null ? null : (writable(gq) ? gq : CpuBackend.newTensor(gq.dtype(), gq.shapeRef()));
+        Tensor gkDst = gk == null ? null : (writable(gk) ? gk : CpuBackend.newTensor(gk.dtype(), gk.shapeRef()));
+        Tensor gz = gLogits != null && gLogits.isContiguous() ? gLogits : null;
+        Mats mgv = gvDst == null ? null : mats(be, gvDst), mgq = gqDst == null ? null : mats(be, gqDst), mgk = gkDst == null ? null : mats(be, gkDst);
+        Tensor gzFull = gLogits != null && gz == null ? CpuBackend.newTensor(p.dtype(), p.shapeRef()) : gz;
+        Object gza = gzFull == null ? null : CpuBackend.st(gzFull).array();
+        int gzb = gzFull == null ? 0 : gzFull.storageOffset();
+        int[] limits = causal ? new int[l] : null;
+        for (int i = 0; causal && i < l; i++) limits[i] = Math.min(s, i + 1);
+        int rbA = rowBlock(l, s, ev), rbV = rowBlock(s, ev, l), rbQ = rowBlock(l, e, s), rbK = rowBlock(s, e, l);
+        Parallel.range(n, Math.max(1, ls * (2 * e + 2 * ev) * 2), (t0, t1) -> {
+            Object dz = scratch(f32, ls), a = keep == null ? null : scratch(f32, ls);
+            for (int t = t0; t < t1; t++) {
+                int po = pb + t * ls;
+                Object aa = ps.array();
+                int ab = po;
+                if (a != null) {
+                    if (f32) {
+                        float[] af = (float[]) a, pf = ps.f, kf = (float[]) ka;
+                        for (int j = 0; j < ls; j++) af[j] = pf[po + j] * kf[kb + t * ls + j];
+                    } else {
+                        double[] ad = (double[]) a, pd = ps.d, kd = (double[]) ka;
+                        for (int j = 0; j < ls; j++) ad[j] = pd[po + j] * kd[kb + t * ls + j];
+                    }
+                    aa = a;
+                    ab = 0;
+                }
+                // dA = grad v^T, only up to each row block's last nonzero probability
+                for (int r0 = 0; r0 < l; r0 += rbA) {
+                    int m = Math.min(rbA, l - r0), c1 = blockLimit(limits, r0, m, s);
+                    if (c1 > 0) {
+                        gemm(mg.trans, !mv.trans, m, c1, ev, 1.0, mg.arr(), mg.off[t] + rowOff(mg, r0), mg.ld, mv.arr(), mv.off[t], mv.ld,
+                                dz, r0 * s, s);
+                    }
+                }
+                // gv = A^T grad: key row j gets contributions from the query rows whose limit exceeds j
+                if (mgv != null) {
+                    for (int j0 = 0; j0 < s; j0 += rbV) {
+                        int m = Math.min(rbV, s - j0), i0 = firstRowReaching(limits, j0, l);
+                        gemm(true, mg.trans, m, ev, l - i0, 1.0, aa, ab + i0 * s + j0, s, mg.arr(), mg.off[t] + rowOff(mg, i0), mg.ld,
+                                mgv.arr(), mgv.off[t] + j0 * mgv.ld, mgv.ld);
+                    }
+                }
+                // dZ = P * (dA * keep - rowsum(dA * keep * P)), zero beyond each row's limit
+                for (int i = 0; i < l; i++) {
+                    int lim = limits == null ? s : limits[i];
+                    int zo = i * s, pr = po + i * s, kr = kb + t * ls + i * s;
+                    if (f32) {
+                        float[] zf = (float[]) dz, pf = ps.f, kf = (float[]) ka;
+                        if (kf != null) for (int j = 0; j < lim; j++) zf[zo + j] *= kf[kr + j];
+                        double acc = 0;
+                        for (int j = 0; j < lim; j++) acc += zf[zo + j] * pf[pr + j];
+                        float dot = (float) acc;
+                        for (int j = 0; j < lim; j++) zf[zo + j] = pf[pr + j] * (zf[zo + j] - dot);
+                        Arrays.fill(zf, zo + lim, zo + s, 0f);
+                    } else {
+                        double[] zd = (double[]) dz, pd = ps.d, kd = (double[]) ka;
+                        if (kd != null) for (int j = 0; j < lim; j++) zd[zo + j] *= kd[kr + j];
+                        double dot = 0;
+                        for (int j = 0; j < lim; j++) dot += zd[zo + j] * pd[pr + j];
+                        for (int j = 0; j < lim; j++) zd[zo + j] = pd[pr + j] * (zd[zo + j] - dot);
+                        Arrays.fill(zd, zo + lim, zo + s, 0.0);
+                    }
+                }
+                if (gza != null) System.arraycopy(dz, 0, gza, gzb + t * ls, ls);
+                if (mgq != null) {
+                    for (int r0 = 0; r0 < l; r0 += rbQ) {
+                        int m = Math.min(rbQ, l - r0), c1 = blockLimit(limits, r0, m, s);
+                        gemm(false, mk.trans, m, e, c1, scale, dz, r0 * s, s, mk.arr(), mk.off[t], mk.ld, mgq.arr(), mgq.off[t] + r0 * mgq.ld, mgq.ld);
+                    }
+                }
+                if (mgk != null) {
+                    for (int j0 = 0; j0 < s; j0 += rbK) {
+                        int m = Math.min(rbK, s - j0), i0 = firstRowReaching(limits, j0, l);
+                        gemm(true, mq.trans, m, e, l - i0, scale, dz, i0 * s + j0, s, mq.arr(), mq.off[t] + rowOff(mq, i0), mq.ld,
+                                mgk.arr(), mgk.off[t] + j0 * mgk.ld, mgk.ld);
+                    }
                 }
             }
         });
-        if (gLogits != null && gLogits != dz) be.copy(dz, gLogits);
-        Tensor gqDst = gq == null ? null : (writable(gq) ? gq : CpuBackend.newTensor(gq.dtype(), gq.shapeRef()));
-        Tensor gkDst = gk == null ? null : (writable(gk) ? gk : CpuBackend.newTensor(gk.dtype(), gk.shapeRef()));
-        Mats mgq = gqDst == null ? null : mats(be, gqDst), mgk = gkDst == null ? null : mats(be, gkDst);
-        for (int t = 0; t < n; t++) {
-            if (mgq != null) {
-                gemm(false, mk.trans, l, e, s, scale, za, zb + t * ls, s, mk.arr(), mk.off[t], mk.ld, mgq.arr(), mgq.off[t], mgq.ld);
-            }
-            if (mgk != null) {
-                gemm(true, mq.trans, s, e, l, scale, za, zb + t * ls, s, mq.arr(), mq.off[t], mq.ld, mgk.arr(), mgk.off[t], mgk.ld);
-            }
-        }
+        if (gvDst != null && gvDst != gv) be.copy(gvDst, gv);
         if (gqDst != null && gqDst != gq) be.copy(gqDst, gq);
         if (gkDst != null && gkDst != gk) be.copy(gkDst, gk);
+        if (gLogits != null && gzFull != gLogits) be.copy(gzFull, gLogits);
+    }
+
+    /** The largest row limit in rows {@code [r0, r0 + m)} (s when not causal). */
+    private static int blockLimit(int[] limits, int r0, int m, int s) {
+        return limits == null ? s : limits[r0 + m - 1];
+    }
+
+    /** The first query row whose limit exceeds key j0 (0 when not causal). */
+    private static int firstRowReaching(int[] limits, int j0, int l) {
+        return limits == null ? 0 : Math.min(l, j0);
     }
 
     // ================================================================== masked softmax

@@ -615,8 +615,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale,
-                                            Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
-        CpuAttentionKernels.backward(this, grad, q, k, v, probs, keep, scale, gq, gk, gv, gLogits);
+                                            boolean causal, Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+        CpuAttentionKernels.backward(this, grad, q, k, v, probs, keep, scale, causal, gq, gk, gv, gLogits);
     }
 
     @Override public Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal) {

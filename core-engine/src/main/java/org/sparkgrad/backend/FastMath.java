@@ -22,7 +22,7 @@ final class FastMath {
     /** Elements per block of the two-pass loops (the scratch arrays are this long). */
     static final int BLOCK = 256;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[8][BLOCK]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][BLOCK]);
 
     private FastMath() {}
 
@@ -50,9 +50,21 @@ final class FastMath {
         }
     }
 
-    /** {@code 2^k} for an integral float k in [-126, 127]. */
-    private static float pow2(float k) {
-        return Float.intBitsToFloat(((int) k + 127) << 23);
+    /**
+     * {@code k[i] = 2^k[i]} for integral floats in [-126, 127]: the one scalar loop (bit construction), branch free.
+     */
+    private static void pow2(float[] k, int n) {
+        for (int i = 0; i < n; i++) k[i] = Float.intBitsToFloat(((int) k[i] + 127) << 23);
+    }
+
+    /** 1 when {@code v >= LO}, 0 below (for arguments that differ from LO by more than 1e-30), without a branch. */
+    private static float aboveLo(float v) {
+        return Math.min(Math.max((v - LO) * 1e30f, 0f), 1f);
+    }
+
+    /** 1 for {@code x > 0} (beyond 1e-30), 0 for {@code x <= 0}, without a branch. */
+    private static float positive(float x) {
+        return Math.min(Math.max(x * 1e30f, 0f), 1f);
     }
 
     /**
@@ -68,10 +80,8 @@ final class FastMath {
             System.arraycopy(x, xo + b, t, 0, m);
             for (int i = 0; i < m; i++) t[i] -= shift;
             expParts(t, a, k, m);
-            for (int i = 0; i < m; i++) {
-                float e = a[i] * Float.intBitsToFloat(((int) k[i] + 127) << 23);
-                a[i] = t[i] < LO ? 0f : e;
-            }
+            pow2(k, m);
+            for (int i = 0; i < m; i++) a[i] *= k[i] * aboveLo(t[i]);
             int i = 0;
             for (; i + 3 < m; i += 4) {
                 s0 += a[i];
@@ -147,7 +157,11 @@ final class FastMath {
         for (int i = 0; i < n; i++) mant[i] *= t[i];
     }
 
-    /** Exact GELU {@code y = x Phi(x) = x erfc(-x / sqrt 2) / 2} over {@code [from, to)} (out indexed from 0 like the unary kernels). */
+    /**
+     * Exact GELU {@code y = x Phi(x)} over {@code [from, to)} (out indexed from 0 like the unary kernels), with
+     * {@code Phi(x) = 1 - T} for {@code x > 0} and {@code T} otherwise, {@code T = Phi(-|x|)} (no cancellation in the
+     * lower tail); branch free, so random signs cost no mispredictions.
+     */
     static void gelu(float[] in, int off, float[] out, int from, int to) {
         float[][] s = scratch();
         float[] hi = s[0], lo = s[1], t = s[2], mant = s[3], k = s[4], xs = s[5];
@@ -155,32 +169,38 @@ final class FastMath {
             int m = Math.min(BLOCK, to - b);
             System.arraycopy(in, off + b, xs, 0, m);
             tailParts(xs, hi, lo, t, mant, k, m);
+            pow2(k, m);
             for (int i = 0; i < m; i++) {
                 float x = xs[i];
-                float tail = hi[i] + lo[i] < LO ? 0f : mant[i] * pow2(k[i]); // Phi(-|x|)
-                out[b + i] = x * (x >= 0 ? 1f - tail : tail);
+                float tail = mant[i] * k[i] * aboveLo(hi[i] + lo[i]);
+                t[i] = x * (tail + positive(x) * (1f - 2f * tail));
             }
+            System.arraycopy(t, 0, out, b, m);
         }
     }
 
     /** Backward of exact GELU: {@code r = g (Phi(x) + x phi(x))}, {@code phi(x) = exp(-x^2/2) / sqrt(2 pi)}. */
     static void geluBackward(float[] g, int go, float[] xa, int xo, float[] r, int from, int to) {
         float[][] s = scratch();
-        float[] hi = s[0], lo = s[1], t = s[2], mant = s[3], k = s[4], e2 = s[5], k2 = s[6], xs = s[7];
+        float[] hi = s[0], lo = s[1], t = s[2], mant = s[3], k = s[4], e2 = s[5], k2 = s[6], xs = s[7], gs = s[8];
         for (int b = from; b < to; b += BLOCK) {
             int m = Math.min(BLOCK, to - b);
             System.arraycopy(xa, xo + b, xs, 0, m);
+            System.arraycopy(g, go + b, gs, 0, m);
             halfSquare(xs, hi, lo, m);
             expParts2(hi, lo, e2, k2, m);
+            for (int i = 0; i < m; i++) e2[i] *= aboveLo(hi[i] + lo[i]);
             tailParts(xs, hi, lo, t, mant, k, m);
+            pow2(k, m);
+            pow2(k2, m);
             for (int i = 0; i < m; i++) {
                 float x = xs[i];
-                float tail = hi[i] + lo[i] < LO ? 0f : mant[i] * pow2(k[i]);
-                float cdf = x >= 0 ? 1f - tail : tail;
-                float half = -0.5f * x * x;
-                float pdf = half < LO ? 0f : INV_SQRT_2PI * e2[i] * pow2(k2[i]);
-                r[b + i] = g[go + b + i] * (cdf + x * pdf);
+                float tail = mant[i] * k[i] * aboveLo(hi[i] + lo[i]);
+                float cdf = tail + positive(x) * (1f - 2f * tail);
+                float pdf = INV_SQRT_2PI * e2[i] * k2[i];
+                t[i] = gs[i] * (cdf + x * pdf);
             }
+            System.arraycopy(t, 0, r, b, m);
         }
     }
 }

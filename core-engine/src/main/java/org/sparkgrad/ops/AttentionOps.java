@@ -167,7 +167,7 @@ public final class AttentionOps {
             Tensor gk = ctx.needsInputGrad(1) ? Tensor.zeros(g.dtype(), g.device(), withLast2(batch, s, e)) : null;
             Tensor gv = ctx.needsInputGrad(2) ? Tensor.zeros(g.dtype(), g.device(), withLast2(batch, s, ev)) : null;
             Tensor gz = ctx.needsInputGrad(3) ? Tensor.zeros(g.dtype(), g.device(), scoreShape) : null;
-            g.backend().attentionBackward(g, qe, ke, ve, probs, keep, sc, gq, gk, gv, gz);
+            g.backend().attentionBackward(g, qe, ke, ve, probs, keep, sc, isCausal, gq, gk, gv, gz);
             return new Tensor[] {gq == null ? null : Arithmetic.sumToShape(gq, qs), gk == null ? null : Arithmetic.sumToShape(gk, ks),
                     gv == null ? null : Arithmetic.sumToShape(gv, vs), gz == null ? null : Arithmetic.sumToShape(gz, ms)};
         }, q, k, v, probs);
@@ -232,7 +232,7 @@ public final class AttentionOps {
                 gv = new Tensor(gqkv.storage(), 2 * c, headShape, inStrides);
             }
             Tensor gz = ctx.needsInputGrad(1) ? Tensor.zeros(g.dtype(), g.device(), scoreShape) : null;
-            g.backend().attentionBackward(gView, qv, kv, vv, probs, keep, sc, gq, gk, gv, gz);
+            g.backend().attentionBackward(gView, qv, kv, vv, probs, keep, sc, isCausal, gq, gk, gv, gz);
             return new Tensor[] {ctx.needsInputGrad(0) ? gqkv : null, gz == null ? null : Arithmetic.sumToShape(gz, ms)};
         }, src, probs);
     }
