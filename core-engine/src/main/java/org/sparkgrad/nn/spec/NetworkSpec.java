@@ -1,0 +1,165 @@
+package org.sparkgrad.nn.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.sparkgrad.nn.*;
+import org.sparkgrad.nn.Module;
+import org.sparkgrad.tensor.Generator;
+
+/**
+ * A network architecture as data: a JSON layer spec that builds a {@link Module}, so an architecture can be
+ * stored, shipped to Spark executors and saved with a model. Format:
+ *
+ * <pre>{"type": "Sequential", "layers": [
+ *    {"type": "Linear", "in_features": 64, "out_features": 128},
+ *    {"type": "ReLU"},
+ *    {"type": "Dropout", "p": 0.1},
+ *    {"type": "Linear", "in_features": 128, "out_features": 10}]}</pre>
+ *
+ * A bare JSON array is a Sequential. Layer types are PyTorch's class names and their arguments PyTorch's
+ * keyword names. Further layer types are added with {@link #register}. Building is deterministic: the same
+ * spec and seed give the same initial weights.
+ */
+public final class NetworkSpec {
+    /** Creates one layer from its JSON config (the object with {@code type}). */
+    @FunctionalInterface
+    public interface LayerFactory {
+        Module create(JsonNode config, Generator g);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, LayerFactory> FACTORIES = new ConcurrentHashMap<>();
+
+    static {
+        register("Sequential", (c, g) -> {
+            Sequential s = new Sequential();
+            JsonNode layers = c.path("layers");
+            if (!layers.isArray()) throw new IllegalArgumentException("Sequential spec needs a 'layers' array: " + c);
+            for (JsonNode l : layers) s.add(buildLayer(l, g));
+            return s;
+        });
+        register("Linear", (c, g) -> new Linear(req(c, "in_features"), req(c, "out_features"), c.path("bias").asBoolean(true), g));
+        register("Embedding", (c, g) -> new Embedding(req(c, "num_embeddings"), req(c, "embedding_dim"),
+                c.hasNonNull("padding_idx") ? c.get("padding_idx").asInt() : null, g));
+        register("Dropout", (c, g) -> new Dropout(c.path("p").asDouble(0.5), new Generator(g.nextLong())));
+        register("Identity", (c, g) -> new Identity());
+        register("Flatten", (c, g) -> new Flatten(c.path("start_dim").asInt(1), c.path("end_dim").asInt(-1)));
+        register("Unflatten", (c, g) -> new Unflatten(req(c, "dim"), ints(c, "unflattened_size")));
+        register("ReLU", (c, g) -> new ReLU());
+        register("LeakyReLU", (c, g) -> new LeakyReLU(c.path("negative_slope").asDouble(0.01)));
+        register("ELU", (c, g) -> new ELU(c.path("alpha").asDouble(1.0)));
+        register("GELU", (c, g) -> new GELU("tanh".equals(c.path("approximate").asText("none"))));
+        register("SiLU", (c, g) -> new SiLU());
+        register("Softplus", (c, g) -> new Softplus(c.path("beta").asDouble(1), c.path("threshold").asDouble(20)));
+        register("Mish", (c, g) -> new Mish());
+        register("Hardtanh", (c, g) -> new Hardtanh(c.path("min_val").asDouble(-1), c.path("max_val").asDouble(1)));
+        register("ReLU6", (c, g) -> new ReLU6());
+        register("LogSigmoid", (c, g) -> new LogSigmoid());
+        register("Sigmoid", (c, g) -> new Sigmoid());
+        register("Tanh", (c, g) -> new Tanh());
+        register("Softmax", (c, g) -> new Softmax(c.path("dim").asInt(-1)));
+        register("LogSoftmax", (c, g) -> new LogSoftmax(c.path("dim").asInt(-1)));
+    }
+
+    private final JsonNode spec;
+
+    private NetworkSpec(JsonNode spec) {
+        this.spec = spec;
+    }
+
+    /**
+     * Parses a spec.
+     *
+     * @throws IllegalArgumentException for malformed JSON, an unknown layer type or a missing argument
+     */
+    public static NetworkSpec parse(String json) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("network spec is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (n == null || !(n.isArray() || n.isObject())) throw new IllegalArgumentException("network spec must be a JSON object or array");
+        NetworkSpec s = new NetworkSpec(n);
+        s.build(0); // validate eagerly
+        return s;
+    }
+
+    /** An MLP spec: Linear layers of the given widths with {@code activation} between them. */
+    public static NetworkSpec mlp(String activation, int... widths) {
+        ArrayNode layers = JSON.createArrayNode();
+        for (int i = 0; i + 1 < widths.length; i++) {
+            if (i > 0) layers.addObject().put("type", activation);
+            layers.addObject().put("type", "Linear").put("in_features", widths[i]).put("out_features", widths[i + 1]);
+        }
+        ObjectNode root = JSON.createObjectNode().put("type", "Sequential");
+        root.set("layers", layers);
+        return parse(root.toString());
+    }
+
+    /** Builds the module with weights initialised from {@code seed}. */
+    public Module build(long seed) {
+        return buildLayer(spec, new Generator(seed));
+    }
+
+    /** The spec as compact JSON. */
+    public String toJson() { return spec.toString(); }
+
+    @Override public String toString() { return toJson(); }
+
+    /** Adds (or replaces) a layer type. */
+    public static void register(String type, LayerFactory f) { FACTORIES.put(type, f); }
+
+    /** The known layer types. */
+    public static java.util.Set<String> layerTypes() { return new java.util.TreeSet<>(FACTORIES.keySet()); }
+
+    static Module buildLayer(JsonNode c, Generator g) {
+        if (c.isArray()) {
+            ObjectNode seq = JSON.createObjectNode().put("type", "Sequential");
+            seq.set("layers", c);
+            c = seq;
+        }
+        String type = c.path("type").asText(null);
+        if (type == null) throw new IllegalArgumentException("layer spec without 'type': " + c);
+        LayerFactory f = FACTORIES.get(type);
+        if (f == null) throw new IllegalArgumentException("unknown layer type '" + type + "'; known: " + layerTypes());
+        try {
+            return f.create(c, g);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad " + type + " layer " + c + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A required int argument. */
+    public static int req(JsonNode c, String name) {
+        JsonNode v = c.get(name);
+        if (v == null || v.isNull() || !v.canConvertToInt()) throw new IllegalArgumentException("missing integer argument '" + name + "'");
+        return v.asInt();
+    }
+
+    /** An int or int-list argument as an array (null when absent). */
+    public static int[] ints(JsonNode c, String name) {
+        JsonNode v = c.get(name);
+        if (v == null || v.isNull()) return null;
+        if (v.isArray()) {
+            int[] r = new int[v.size()];
+            for (int i = 0; i < r.length; i++) r[i] = v.get(i).asInt();
+            return r;
+        }
+        return new int[] {v.asInt()};
+    }
+
+    /** Unknown keys are ignored; this lists a config's keys for error messages. */
+    static String keys(JsonNode c) {
+        Map<String, Boolean> m = new TreeMap<>();
+        for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) m.put(it.next(), Boolean.TRUE);
+        return m.keySet().toString();
+    }
+}

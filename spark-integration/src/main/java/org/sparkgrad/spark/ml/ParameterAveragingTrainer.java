@@ -1,0 +1,359 @@
+package org.sparkgrad.spark.ml;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.rdd.PartitionPruningRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkgrad.io.Checkpoint;
+import org.sparkgrad.nn.Module;
+import org.sparkgrad.tensor.Tensor;
+import scala.Tuple2;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Data-parallel training by parameter averaging. The training rows are cut once into chunks of
+ * {@code batchSize x averagingFrequency} rows per worker (one RDD partition each, persisted). Each round,
+ * the driver broadcasts parameters and optimizer state as compact bytes; every worker trains on one of its
+ * chunks (visited in an order reshuffled per epoch) and returns example-weighted sums; the driver averages
+ * them with {@code treeAggregate}, advances the global step and checkpoints every
+ * {@code checkpointInterval} rounds. An epoch is over when every worker has visited all its chunks, so each
+ * row is used exactly once per epoch. Rounds are deterministic functions of the broadcast, so a retried task
+ * recomputes the same result.
+ */
+final class ParameterAveragingTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(ParameterAveragingTrainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SparkgradParams p;
+    private final TaskKind kind;
+
+    ParameterAveragingTrainer(SparkgradParams p, TaskKind kind) {
+        this.p = p;
+        this.kind = kind;
+    }
+
+    /** Routes a chunk key (its partition index) to that partition. */
+    static final class IndexPartitioner extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int n;
+
+        IndexPartitioner(int n) { this.n = n; }
+
+        @Override public int numPartitions() { return n; }
+
+        @Override public int getPartition(Object key) { return (Integer) key; }
+    }
+
+    /** Keeps the partitions of one round. */
+    static final class Keep extends AbstractFunction1<Object, Object> implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final java.util.Set<Integer> keep;
+
+        Keep(java.util.Set<Integer> keep) { this.keep = keep; }
+
+        @Override public Object apply(Object idx) { return keep.contains((Integer) idx); }
+    }
+
+    TrainedNetwork fit(Dataset<?> dataset) {
+        long fitStart = System.nanoTime();
+        Dataset<Row> df = dataset.toDF();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
+        String fc = p.getFeaturesCol(), lc = p.getLabelCol();
+        Dataset<Row> train = df, val = null;
+        if (!p.getValidationCol().isEmpty()) {
+            train = df.filter(functions.not(functions.col(p.getValidationCol())));
+            val = df.filter(functions.col(p.getValidationCol()));
+        } else if (p.getValidationFraction() > 0) {
+            Dataset<Row>[] parts = df.randomSplit(new double[] {1 - p.getValidationFraction(), p.getValidationFraction()}, p.getSeed());
+            train = parts[0];
+            val = parts[1];
+        }
+        TrainConfig conf = TrainConfig.from(p, kind);
+        int[] fShape = resolveShape(train, fc, p.getFeaturesShape());
+        conf.featuresShape = fShape;
+        conf.featureSize = prod(fShape);
+        int[] lShape = kind == TaskKind.CLASSIFICATION ? new int[0] : resolveShape(train, lc, p.getLabelShape());
+        conf.labelShape = lShape;
+        conf.labelSize = Math.max(1, prod(lShape));
+        if (kind == TaskKind.CLASSIFICATION) {
+            int k = p.getNumClasses();
+            if (k == 0) {
+                Row r = train.agg(functions.max(functions.col(lc))).head();
+                if (r.isNullAt(0)) throw new SparkgradDataException(lc, "no labels: the training data is empty");
+                double max = ((Number) r.get(0)).doubleValue();
+                k = (int) Math.max(2, Math.floor(max) + 1);
+            }
+            conf.outputs = k;
+        } else {
+            conf.outputs = conf.labelSize;
+        }
+        int workers = p.getNumWorkers() > 0 ? p.getNumWorkers() : jsc.defaultParallelism();
+        RowReader reader = new RowReader(fc, conf.featureSize, lc, conf.labelSize, kind, conf.outputs);
+
+        JavaRDD<Row> rows = train.select(fc, lc).javaRDD();
+        int parts = rows.getNumPartitions();
+        if (parts > workers) rows = rows.coalesce(workers);
+        else if (parts < workers) rows = rows.repartition(workers);
+        int chunkRows = conf.batchSize * p.getAveragingFrequency();
+        jsc.setJobDescription("sparkgrad: counting rows per worker");
+        List<Long> counts = rows.mapPartitions(it -> {
+            long n = 0;
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+            return java.util.Collections.singletonList(n).iterator();
+        }).collect();
+        long total = 0;
+        int[] chunksPerWorker = new int[workers];
+        int rmax = 0;
+        for (int w = 0; w < workers; w++) {
+            total += counts.get(w);
+            chunksPerWorker[w] = (int) ((counts.get(w) + chunkRows - 1) / chunkRows);
+            rmax = Math.max(rmax, chunksPerWorker[w]);
+        }
+        if (total == 0) throw new SparkgradDataException(fc, "the training data is empty");
+        final int rm = rmax;
+        final int fsz = conf.featureSize, lsz = conf.labelSize;
+        jsc.setJobDescription("sparkgrad: packing " + total + " rows into chunks of " + chunkRows);
+        JavaPairRDD<Integer, Chunk> keyed = rows.mapPartitionsWithIndex((w, it) -> packChunks(w, it, reader, chunkRows, fsz, lsz, rm), true)
+                .mapToPair(c -> new Tuple2<>(c.worker * rm + c.index, c));
+        JavaRDD<Chunk> chunks = keyed.partitionBy(new IndexPartitioner(workers * rm)).values().persist(StorageLevel.MEMORY_AND_DISK_SER());
+        chunks.count(); // materialise: data errors surface here, before the first round
+        conf.totalSteps = (long) p.getMaxEpochs() * rm * p.getAveragingFrequency();
+
+        Module model = conf.buildModel(conf.seed);
+        StateCodec.Flat params = StateCodec.flatten(model.stateDict());
+        byte[] optState = null;
+        long globalStep = 0;
+        int startEpoch = 0, startRound = 0, roundsDone = 0;
+        TrainingSummary summary = new TrainingSummary();
+        Checkpoints ckpt = p.getCheckpointDir().isEmpty() ? null : new Checkpoints(p.getCheckpointDir(), jsc.hadoopConfiguration());
+        if (ckpt != null && p.getResumeFromCheckpoint()) {
+            Checkpoints.State s;
+            try {
+                s = ckpt.latest();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read checkpoints in " + p.getCheckpointDir(), e);
+            }
+            if (s != null) {
+                // re-flatten in the model's own key order: workers return their state in that order
+                model.loadStateDict(StateCodec.toStateDict(StateCodec.decode(s.params)), true);
+                params = StateCodec.flatten(model.stateDict());
+                optState = s.optimizer;
+                globalStep = s.globalStep;
+                startEpoch = s.epoch;
+                startRound = s.round;
+                roundsDone = s.roundsDone;
+                summary = s.summary;
+                LOG.info("resuming from checkpoint {} (epoch {}, round {})", s.path, startEpoch, startRound);
+            }
+        }
+        int totalRounds = p.getMaxEpochs() * rm;
+        try {
+            for (int epoch = startEpoch; epoch < p.getMaxEpochs(); epoch++) {
+                int[][] order = new int[workers][];
+                for (int w = 0; w < workers; w++) {
+                    order[w] = RoundTask.permutation(chunksPerWorker[w], new org.sparkgrad.tensor.Generator(RoundTask.chunkSeed(conf.seed, epoch, w, -1)));
+                }
+                for (int r = (epoch == startEpoch ? startRound : 0); r < rm; r++) {
+                    long tb = System.nanoTime();
+                    java.util.Set<Integer> keep = new java.util.HashSet<>();
+                    for (int w = 0; w < workers; w++) if (r < chunksPerWorker[w]) keep.add(w * rm + order[w][r]);
+                    RoundTask.Input in = new RoundTask.Input();
+                    in.params = StateCodec.encode(params);
+                    in.optimizer = optState;
+                    in.globalStep = globalStep;
+                    in.epoch = epoch;
+                    Broadcast<RoundTask.Input> b = jsc.broadcast(in);
+                    long tc = System.nanoTime();
+                    jsc.setJobDescription("sparkgrad round " + (roundsDone + 1) + "/" + totalRounds + ", epoch " + (epoch + 1));
+                    JavaRDD<Chunk> roundData = JavaRDD.fromRDD(PartitionPruningRDD.create(chunks.rdd(), new Keep(keep)),
+                            ClassTag$.MODULE$.apply(Chunk.class));
+                    RoundResult agg = roundData.mapPartitions(new RoundTask(conf, b))
+                            .treeAggregate(new RoundResult(), RoundResult::add, RoundResult::add);
+                    long ta = System.nanoTime();
+                    b.destroy();
+                    if (agg.examples == 0) continue;
+                    for (int i = 0; i < agg.paramSum.length; i++) agg.paramSum[i] /= agg.examples;
+                    params = new StateCodec.Flat(params.skeleton, agg.paramSum);
+                    if (conf.averageOptimizerState && agg.optSum != null) {
+                        for (int i = 0; i < agg.optSum.length; i++) agg.optSum[i] /= agg.examples;
+                        optState = StateCodec.encode(new StateCodec.Flat(JSON.readTree(agg.optSkeleton), agg.optSum));
+                    }
+                    globalStep += agg.maxSteps;
+                    roundsDone++;
+                    double loss = agg.lossSum / agg.examples;
+                    double secs = (System.nanoTime() - tb) / 1e9;
+                    summary.addRound(loss, agg.examples / secs);
+                    LOG.info(String.format(java.util.Locale.ROOT,
+                            "sparkgrad round %d/%d, epoch %d: loss %.5f, %.0f examples/s, broadcast %.3fs, compute %.3fs, aggregate %.3fs",
+                            roundsDone, totalRounds, epoch + 1, loss, agg.examples / secs, (tc - tb) / 1e9,
+                            agg.computeNanos / 1e9 / Math.max(1, keep.size()), (System.nanoTime() - ta) / 1e9 + 0.0));
+                    if (ckpt != null && roundsDone % p.getCheckpointInterval() == 0) {
+                        int nextEpoch = r + 1 < rm ? epoch : epoch + 1, nextRound = r + 1 < rm ? r + 1 : 0;
+                        ckpt.save(roundsDone, StateCodec.encode(params), optState, globalStep, nextEpoch, nextRound, summary, conf);
+                    }
+                }
+                if (val != null) {
+                    TrainedNetwork snapshot = new TrainedNetwork(conf, StateCodec.toStateDict(params), summary);
+                    double metric = Scoring.validationMetric(snapshot, val, p, kind);
+                    summary.addValidation(metric);
+                    LOG.info(String.format(java.util.Locale.ROOT, "sparkgrad epoch %d: validation %s %.5f", epoch + 1,
+                            kind == TaskKind.CLASSIFICATION ? "accuracy" : "rmse", metric));
+                }
+                summary.endEpoch((System.nanoTime() - fitStart) / 1e9);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            chunks.unpersist(false);
+            jsc.setJobDescription(null);
+        }
+        return new TrainedNetwork(conf, StateCodec.toStateDict(params), summary);
+    }
+
+    static int prod(int[] s) {
+        int n = 1;
+        for (int v : s) n *= v;
+        return n;
+    }
+
+    /** The per-sample shape: the declared one, else the length of the first row's vector/array. */
+    private static int[] resolveShape(Dataset<Row> df, String col, int[] declared) {
+        if (declared != null && declared.length > 0) return declared.clone();
+        StructField f = SchemaChecks.field(df.schema(), col);
+        if (SchemaChecks.isVector(f.dataType())) {
+            AttributeGroup g = AttributeGroup.fromStructField(f);
+            if (g.size() > 0) return new int[] {g.size()};
+        } else if (!SchemaChecks.isNumericArray(f.dataType())) {
+            return new int[0];
+        }
+        List<Row> first = df.select(col).filter(functions.col(col).isNotNull()).limit(1).collectAsList();
+        if (first.isEmpty()) throw new SparkgradDataException(col, "cannot infer the sample shape: no non-null rows");
+        Object v = first.get(0).get(0);
+        int n = v instanceof Vector ? ((Vector) v).size() : ((scala.collection.Seq<?>) v).length();
+        return new int[] {n};
+    }
+
+    private static Iterator<Chunk> packChunks(int worker, Iterator<Row> it, RowReader reader, int chunkRows, int fs, int ls, int rmax) {
+        List<Chunk> none = new ArrayList<>();
+        return new Iterator<Chunk>() {
+            long row = 0;
+            int index = 0;
+
+            @Override public boolean hasNext() { return it.hasNext(); }
+
+            @Override public Chunk next() {
+                float[] x = new float[chunkRows * fs], y = new float[chunkRows * ls];
+                int n = 0;
+                while (n < chunkRows && it.hasNext()) {
+                    Row r = it.next();
+                    reader.features(r, 0, x, n * fs, worker, row);
+                    reader.label(r, 1, y, n * ls, worker, row);
+                    n++;
+                    row++;
+                }
+                if (n < chunkRows) {
+                    x = java.util.Arrays.copyOf(x, n * fs);
+                    y = java.util.Arrays.copyOf(y, n * ls);
+                }
+                if (index >= rmax) throw new IllegalStateException("partition " + worker + " changed size between passes");
+                return new Chunk(worker, index++, n, x, y);
+            }
+        };
+    }
+
+    /**
+     * Checkpoints in a Hadoop directory, one {@link Checkpoint} (safetensors layout: model weights, optimizer
+     * state, step, epoch and provenance) per file, written to a temporary name and then renamed.
+     */
+    static final class Checkpoints {
+        private final Path dir;
+        private final org.apache.hadoop.conf.Configuration hconf;
+
+        static final class State {
+            byte[] params, optimizer;
+            long globalStep;
+            int epoch, round, roundsDone;
+            TrainingSummary summary;
+            Path path;
+        }
+
+        Checkpoints(String dir, org.apache.hadoop.conf.Configuration hconf) {
+            this.dir = new Path(dir);
+            this.hconf = hconf;
+        }
+
+        void save(int roundsDone, byte[] params, byte[] opt, long globalStep, int epoch, int round, TrainingSummary summary,
+                  TrainConfig conf) throws IOException {
+            FileSystem fs = dir.getFileSystem(hconf);
+            fs.mkdirs(dir);
+            Checkpoint ck = Checkpoint.builder()
+                    .modelState(StateCodec.toStateDict(StateCodec.decode(params)))
+                    .optimizerState(opt == null ? new java.util.LinkedHashMap<>() : StateCodec.toMap(StateCodec.decode(opt)))
+                    .step(globalStep).epoch(epoch).seed(conf.seed)
+                    .hyperParameter("round", round).hyperParameter("roundsDone", roundsDone)
+                    .hyperParameter("hasOptimizerState", opt != null)
+                    .hyperParameter("summary", summary.toMap())
+                    .hyperParameter("learningRate", conf.learningRate).hyperParameter("batchSize", conf.batchSize)
+                    .hyperParameter("averagingFrequency", conf.averagingFrequency).hyperParameter("optimizer", conf.optimizer)
+                    .hyperParameter("network", conf.network == null ? "" : conf.network)
+                    .dataDescription("Spark DataFrame, features " + java.util.Arrays.toString(conf.featuresShape))
+                    .build();
+            String name = String.format(java.util.Locale.ROOT, "checkpoint-%08d.safetensors", roundsDone);
+            ModelPersistence.writeAtomically(fs, new Path(dir, name), ck::write);
+            LOG.info("checkpoint written: {}", new Path(dir, name));
+        }
+
+        State latest() throws IOException {
+            FileSystem fs = dir.getFileSystem(hconf);
+            if (!fs.exists(dir)) return null;
+            FileStatus best = null;
+            for (FileStatus s : fs.listStatus(dir)) {
+                String n = s.getPath().getName();
+                if (n.startsWith("checkpoint-") && n.endsWith(".safetensors") && (best == null || n.compareTo(best.getPath().getName()) > 0)) best = s;
+            }
+            if (best == null) return null;
+            Checkpoint ck;
+            try (FSDataInputStream in = fs.open(best.getPath())) {
+                ck = Checkpoint.read(in, best.getLen(), best.getPath().toString());
+            }
+            State st = new State();
+            st.path = best.getPath();
+            st.params = StateCodec.encode(StateCodec.flatten(ck.modelState()));
+            Map<String, Object> hp = ck.hyperParameters();
+            if (Boolean.TRUE.equals(hp.get("hasOptimizerState"))) st.optimizer = StateCodec.encode(StateCodec.flatten(ck.optimizerState()));
+            st.globalStep = ck.step();
+            st.epoch = (int) ck.epoch();
+            st.round = ((Number) hp.get("round")).intValue();
+            st.roundsDone = ((Number) hp.get("roundsDone")).intValue();
+            @SuppressWarnings("unchecked") Map<String, Object> sm = (Map<String, Object>) hp.get("summary");
+            st.summary = TrainingSummary.fromMap(sm);
+            return st;
+        }
+    }
+}
