@@ -1,15 +1,16 @@
 package org.sparkgrad.backend;
 
 /**
- * Float32 transcendental loops written so that HotSpot's auto-vectoriser (SuperWord) compiles their arithmetic to
- * SIMD code: each function runs a branch-free pass of multiplies and adds over the block (range reduction and
- * polynomial), then a short scalar pass that builds the power of two from the exponent bits (the one step SuperWord
- * cannot vectorise). About an order of magnitude faster than {@link Math#exp} per element.
+ * Float32 transcendental loops for softmax and exact GELU. With the {@code jdk.incubator.vector} module they run on
+ * {@link VectorMath}; otherwise on loops written so that HotSpot's auto-vectoriser (SuperWord) compiles their
+ * arithmetic to SIMD code: each function runs branch-free passes of multiplies and adds over a block (range
+ * reduction and polynomial) and one short scalar pass that builds the power of two from the exponent bits (the one
+ * step SuperWord cannot vectorise). Both are about an order of magnitude faster than {@link Math#exp} per element.
  *
  * <p>exp: Cody-Waite reduction {@code x = k ln2 + r}, {@code |r| <= ln2 / 2}, and the degree-7 polynomial of Cephes'
  * {@code expf} (relative error below 2e-7); inputs below -87.3 give 0 (the true value is a float32 denormal, below
- * 1.2e-38); the callers only need arguments up to 0 (softmax rows shifted by their maximum, Gaussian tails). erfc: Numerical Recipes' Chebyshev-fitted
- * {@code erfcc} (Press et al., "Numerical Recipes", 2nd ed., section 6.2), fractional error below 1.2e-7 everywhere,
+ * 1.2e-38); the callers only need arguments up to 0 (softmax rows shifted by their maximum, Gaussian tails).
+ * erfc: Numerical Recipes' Chebyshev-fitted {@code erfcc} (Press et al., "Numerical Recipes", 2nd ed., section 6.2), fractional error below 1.2e-7 everywhere,
  * so GELU keeps float32 relative accuracy in both tails.
  */
 final class FastMath {
@@ -21,6 +22,22 @@ final class FastMath {
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
     /** Elements per block of the two-pass loops (the scratch arrays are this long). */
     static final int BLOCK = 256;
+
+    /**
+     * Whether the {@link VectorMath} versions run: the {@code jdk.incubator.vector} module is present (JVM flag
+     * {@code --add-modules=jdk.incubator.vector}) and not disabled with {@code -Dsparkgrad.vector=false}.
+     */
+    static final boolean VECTOR = detectVector();
+
+    private static boolean detectVector() {
+        if ("false".equalsIgnoreCase(System.getProperty("sparkgrad.vector"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return VectorMath.VL >= 4;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][BLOCK]);
 
@@ -72,6 +89,11 @@ final class FastMath {
      * {@code shift} is the row maximum); returns the sum of the results (accumulated in double). In place is allowed.
      */
     static double expShifted(float[] x, int xo, float shift, float[] y, int yo, int n) {
+        return VECTOR ? VectorMath.expShifted(x, xo, shift, y, yo, n) : expShiftedScalar(x, xo, shift, y, yo, n);
+    }
+
+    /** {@link #expShifted} without the Vector API. */
+    static double expShiftedScalar(float[] x, int xo, float shift, float[] y, int yo, int n) {
         float[][] s = scratch();
         float[] a = s[0], k = s[1], t = s[2];
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -163,6 +185,12 @@ final class FastMath {
      * lower tail); branch free, so random signs cost no mispredictions.
      */
     static void gelu(float[] in, int off, float[] out, int from, int to) {
+        if (VECTOR) VectorMath.gelu(in, off, out, from, to);
+        else geluScalar(in, off, out, from, to);
+    }
+
+    /** {@link #gelu} without the Vector API. */
+    static void geluScalar(float[] in, int off, float[] out, int from, int to) {
         float[][] s = scratch();
         float[] hi = s[0], lo = s[1], t = s[2], mant = s[3], k = s[4], xs = s[5];
         for (int b = from; b < to; b += BLOCK) {
@@ -181,6 +209,12 @@ final class FastMath {
 
     /** Backward of exact GELU: {@code r = g (Phi(x) + x phi(x))}, {@code phi(x) = exp(-x^2/2) / sqrt(2 pi)}. */
     static void geluBackward(float[] g, int go, float[] xa, int xo, float[] r, int from, int to) {
+        if (VECTOR) VectorMath.geluBackward(g, go, xa, xo, r, from, to);
+        else geluBackwardScalar(g, go, xa, xo, r, from, to);
+    }
+
+    /** {@link #geluBackward} without the Vector API. */
+    static void geluBackwardScalar(float[] g, int go, float[] xa, int xo, float[] r, int from, int to) {
         float[][] s = scratch();
         float[] hi = s[0], lo = s[1], t = s[2], mant = s[3], k = s[4], e2 = s[5], k2 = s[6], xs = s[7], gs = s[8];
         for (int b = from; b < to; b += BLOCK) {

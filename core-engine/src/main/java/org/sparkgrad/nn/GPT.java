@@ -3,6 +3,7 @@ package org.sparkgrad.nn;
 import java.util.Arrays;
 import org.sparkgrad.autograd.GradMode;
 import org.sparkgrad.ops.AttentionOps;
+import org.sparkgrad.ops.Losses;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Generator;
 import org.sparkgrad.tensor.Shape;
@@ -212,39 +213,17 @@ public class GPT extends Module {
      *
      * @param idx     token ids {@code (B, T)}
      * @param targets next-token ids {@code (B, T)}, int64, in {@code [0, V)} or -1
-     * @return a 0-d loss tensor (NaN when every target is ignored, as PyTorch)
-     * @throws IllegalArgumentException when the shapes differ (naming both) or a target is out of range
+     * @return a 0-d loss tensor ({@link Losses#crossEntropy(Tensor, Tensor, Tensor, long, Losses.Reduction, double)})
+     * @throws IllegalArgumentException  when the shapes differ (naming both)
+     * @throws IndexOutOfBoundsException for a target outside {@code [0, V)} other than -1
      */
     public Tensor loss(Tensor idx, Tensor targets) {
         if (targets.dtype() != DType.INT64 || !Arrays.equals(targets.shapeRef(), idx.shapeRef())) {
             throw new IllegalArgumentException("GPT.loss: targets must be int64 of the shape of idx, got " + targets.dtype().torchName() + " "
                     + Shape.str(targets.shapeRef()) + " for idx " + Shape.str(idx.shapeRef()));
         }
-        return crossEntropy(forward(idx), targets, -1);
-    }
-
-    /**
-     * Mean cross entropy of logits {@code (*, V)} against class ids {@code (*)}, skipping {@code ignoreIndex}:
-     * {@code -mean_i log_softmax(logits_i)[t_i]} over the non-ignored rows, composed of the fused log-softmax and a
-     * gather (one pass each way).
-     */
-    static Tensor crossEntropy(Tensor logits, Tensor targets, long ignoreIndex) {
-        int v = logits.size(-1);
-        long[] t = targets.toLongArray();
-        long[] safe = new long[t.length];
-        boolean[] valid = new boolean[t.length];
-        int count = 0;
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] == ignoreIndex) continue;
-            if (t[i] < 0 || t[i] >= v) throw new IllegalArgumentException("Target " + t[i] + " is out of bounds (vocabulary size " + v + ").");
-            safe[i] = t[i];
-            valid[i] = true;
-            count++;
-        }
-        Tensor lp = logits.reshape(-1, v).logSoftmax(-1).gather(1, Tensor.fromArray(safe, t.length, 1).to(logits.device())).reshape(-1);
-        if (count == t.length) return lp.mean().neg();
-        Tensor w = Tensor.fromArray(valid, t.length).to(logits.dtype()).to(logits.device());
-        return lp.mul(w).sum().div(-(double) count);
+        Tensor logits = forward(idx);
+        return Losses.crossEntropy(logits.reshape(-1, config.vocabSize()), targets.reshape(-1), null, -1, Losses.Reduction.MEAN, 0.0);
     }
 
     /**

@@ -73,10 +73,10 @@ class GPTTest {
         Tensor lp = gpt.forward(idx).logSoftmax(-1);
         double expected = -(lp.get(0, 0, 2) + lp.get(0, 2, 4) + lp.get(1, 0, 0) + lp.get(1, 1, 10)) / 4;
         assertEquals(expected, gpt.loss(idx, tg).item(), 1e-12);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IndexOutOfBoundsException oob = assertThrows(IndexOutOfBoundsException.class,
                 () -> gpt.loss(idx, Tensor.fromArray(new long[] {2, 11, 4, 0, 10, 1}, 2, 3)));
-        assertTrue(e.getMessage().contains("11"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> gpt.loss(idx, Tensor.fromArray(new long[] {2, 1, 4}, 1, 3)));
+        assertTrue(oob.getMessage().contains("11"), oob.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpt.loss(idx, Tensor.fromArray(new long[] {2, 1, 4}, 1, 3)));
         assertTrue(e.getMessage().contains("[1, 3]") && e.getMessage().contains("[2, 3]"), e.getMessage());
     }
 
