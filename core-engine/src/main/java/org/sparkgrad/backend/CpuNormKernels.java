@@ -39,6 +39,12 @@ final class CpuNormKernels {
         }
     }
 
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
     /** Number of row chunks for a column reduction over {@code rows} rows of {@code cols}. */
     private static int chunks(int rows, int cols) {
         long work = (long) rows * cols;
@@ -62,7 +68,18 @@ final class CpuNormKernels {
             float[] mf = mean == null ? null : CpuBackend.st(mean).f;
             float[] wf = w == null ? null : CpuBackend.st(w).f, bf = b == null ? null : CpuBackend.st(b).f;
             Parallel.range(rows, 3 * d, (from, to) -> {
-                for (int r = from; r < to; r++) layerNormRowF(xf, xo + r * d, yf, r * d, d, wf, wo, bf, bo, eps, rms, mf, rf, r);
+                if (FastMath.VECTOR) {
+                    float[] stats = new float[2];
+                    float[] vw = wf != null ? wf : filled(d, 1f), vb = bf != null ? bf : new float[d];
+                    int vwo = wf != null ? wo : 0, vbo = bf != null ? bo : 0;
+                    for (int r = from; r < to; r++) {
+                        VectorNormKernels.layerNormRow(xf, xo + r * d, yf, r * d, d, vw, vwo, vb, vbo, eps, rms, stats);
+                        if (mf != null) mf[r] = stats[0];
+                        rf[r] = stats[1];
+                    }
+                } else {
+                    for (int r = from; r < to; r++) layerNormRowF(xf, xo + r * d, yf, r * d, d, wf, wo, bf, bo, eps, rms, mf, rf, r);
+                }
             });
         } else {
             double[] xd = CpuBackend.st(x).d, yd = CpuBackend.st(y).d, rd = CpuBackend.st(rstd).d;
@@ -75,7 +92,7 @@ final class CpuNormKernels {
         return new Tensor[] {y, mean, rstd};
     }
 
-    private static void layerNormRowF(float[] x, int o, float[] y, int yo, int d, float[] w, int wo, float[] b, int bo,
+    static void layerNormRowF(float[] x, int o, float[] y, int yo, int d, float[] w, int wo, float[] b, int bo,
                                       double eps, boolean rms, float[] meanOut, float[] rstdOut, int r) {
         double mean = 0;
         if (!rms) {
@@ -172,7 +189,19 @@ final class CpuNormKernels {
             for (int c = c0; c < c1; c++) {
                 int r0 = (int) ((long) rows * c / nc), r1 = (int) ((long) rows * (c + 1) / nc);
                 double[] aw = pw == null ? null : pw[c], ab = pb == null ? null : pb[c];
-                if (f32) {
+                if (f32 && FastMath.VECTOR) {
+                    float[] wf = ws == null ? filled(d, 1f) : ws.f, mf = ms == null ? null : ms.f;
+                    int vwo = ws == null ? 0 : wo;
+                    float[] fw = new float[d], fb = new float[d], scratchDx = dxs == null ? new float[d] : null;
+                    for (int r = r0; r < r1; r++) {
+                        VectorNormKernels.layerNormBackRow(gs.f, go + r * d, xs.f, xo + r * d, mf == null ? 0f : mf[mo + r], rs.f[ro + r], wf, vwo,
+                                d, rms, dxs == null ? scratchDx : dxs.f, dxs == null ? 0 : r * d, fw, fb);
+                    }
+                    for (int j = 0; j < d; j++) {
+                        if (aw != null) aw[j] += fw[j];
+                        if (ab != null) ab[j] += fb[j];
+                    }
+                } else if (f32) {
                     float[] wf = ws == null ? null : ws.f, mf = ms == null ? null : ms.f;
                     for (int r = r0; r < r1; r++) {
                         layerNormBackRowF(gs.f, go + r * d, xs.f, xo + r * d, mf == null ? 0f : mf[mo + r], rs.f[ro + r], wf, wo, d,
@@ -191,7 +220,7 @@ final class CpuNormKernels {
         return new Tensor[] {dx, needW ? reduceChunks(x.dtype(), pw, pshape) : null, needB ? reduceChunks(x.dtype(), pb, pshape) : null};
     }
 
-    private static void layerNormBackRowF(float[] g, int go, float[] x, int xo, float mean, float rstd, float[] w, int wo, int d,
+    static void layerNormBackRowF(float[] g, int go, float[] x, int xo, float mean, float rstd, float[] w, int wo, int d,
                                           boolean rms, float[] dx, int dxo, double[] aw, double[] ab) {
         double s1 = 0, s2 = 0;
         for (int j = 0; j < d; j++) {
