@@ -126,7 +126,11 @@ final class CpuAttentionKernels {
         float max = Float.NEGATIVE_INFINITY;
         if (m == null) {
             if (scale == 1f) {
-                for (int j = 0; j < limit; j++) max = Math.max(max, p[o + j]);
+                if (FastMath.VECTOR) {
+                    max = VectorRowKernels.max(p, o, limit);
+                } else {
+                    for (int j = 0; j < limit; j++) max = Math.max(max, p[o + j]);
+                }
             } else {
                 for (int j = 0; j < limit; j++) {
                     float z = p[o + j] * scale;
@@ -152,7 +156,11 @@ final class CpuAttentionKernels {
             return;
         }
         float inv = (float) (1 / FastMath.expShifted(p, o, max, p, o, limit));
-        for (int j = 0; j < limit; j++) p[o + j] *= inv;
+        if (FastMath.VECTOR) {
+            VectorRowKernels.scale(p, o, limit, inv);
+        } else {
+            for (int j = 0; j < limit; j++) p[o + j] *= inv;
+        }
         for (int j = limit; j < s; j++) p[o + j] = 0f;
     }
 
@@ -339,7 +347,12 @@ final class CpuAttentionKernels {
                 for (int i = 0; i < l; i++) {
                     int lim = limits == null ? s : limits[i];
                     int zo = i * s, pr = po + i * s, kr = kb + t * ls + i * s;
-                    if (f32) {
+                    if (f32 && FastMath.VECTOR) {
+                        float[] zf = (float[]) dz, kf = (float[]) ka;
+                        if (kf != null) VectorRowKernels.mul(zf, zo, kf, kr, lim);
+                        VectorRowKernels.softmaxGrad(zf, zo, ps.f, pr, lim);
+                        Arrays.fill(zf, zo + lim, zo + s, 0f);
+                    } else if (f32) {
                         float[] zf = (float[]) dz, pf = ps.f, kf = (float[]) ka;
                         if (kf != null) for (int j = 0; j < lim; j++) zf[zo + j] *= kf[kr + j];
                         double acc = 0;
