@@ -66,6 +66,7 @@ public class GPT extends Module {
         public final Dropout attnDropout, residDropout;
         private final Generator generator;
 
+        /** For width {@code c.nEmbd()}, {@code c.nHead()} heads; {@code g} draws the initial weights and dropout masks. */
         public CausalSelfAttention(Config c, Generator g) {
             this.nHead = c.nHead();
             this.dropout = c.dropout();
@@ -89,6 +90,7 @@ public class GPT extends Module {
         public final GELU gelu;
         public final Dropout dropout;
 
+        /** For width {@code c.nEmbd()} (hidden width 4 x that); {@code g} draws the initial weights and dropout masks. */
         public MLP(Config c, Generator g) {
             this.cFc = registerModule("c_fc", new Linear(c.nEmbd(), 4 * c.nEmbd(), c.bias(), g));
             this.gelu = registerModule("gelu", new GELU());
@@ -105,6 +107,7 @@ public class GPT extends Module {
         public final CausalSelfAttention attn;
         public final MLP mlp;
 
+        /** One block of {@code c}; {@code g} draws the initial weights (PyTorch defaults here; {@link GPT} re-initialises). */
         public Block(Config c, Generator g) {
             this.ln1 = registerModule("ln_1", new LayerNorm(new int[] {c.nEmbd()}, 1e-5, true, c.bias()));
             this.attn = registerModule("attn", new CausalSelfAttention(c, g));
@@ -112,6 +115,7 @@ public class GPT extends Module {
             this.mlp = registerModule("mlp", new MLP(c, g));
         }
 
+        /** {@code (B, T, C) -> (B, T, C)}. */
         @Override public Tensor forward(Tensor x) {
             x = x.add(attn.forward(ln1.forward(x)));
             return x.add(mlp.forward(ln2.forward(x)));
