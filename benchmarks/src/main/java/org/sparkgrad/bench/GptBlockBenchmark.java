@@ -58,6 +58,36 @@ public class GptBlockBenchmark {
         }
     }
 
+    /**
+     * A second view of the same workload for shared, oversubscribed machines, where wall-clock JMH scores mostly
+     * measure the other tenants: {@code java -cp benchmarks.jar org.sparkgrad.bench.GptBlockBenchmark [reps]} prints,
+     * per call, the median and minimum wall time and the process CPU time (all threads: BLAS, fork-join pool, GC).
+     * On an idle machine wall time approaches CPU time divided by the cores used.
+     */
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        Block s = new Block();
+        s.setup();
+        GptBlockBenchmark b = new GptBlockBenchmark();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        for (String which : new String[] {"forward", "forwardBackward"}) {
+            Runnable call = which.equals("forward") ? () -> b.forward(s) : () -> b.forwardBackward(s);
+            for (int i = 0; i < Math.max(5, reps / 2); i++) call.run();
+            double[] wall = new double[reps];
+            long cpu0 = os.getProcessCpuTime();
+            for (int i = 0; i < reps; i++) {
+                long t0 = System.nanoTime();
+                call.run();
+                wall[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e6 / reps;
+            java.util.Arrays.sort(wall);
+            System.out.printf(java.util.Locale.ROOT, "%-16s wall median %.1f ms, min %.1f ms; process CPU %.1f ms per call (%d calls, %d cores)%n",
+                    which, wall[reps / 2], wall[0], cpu, reps, Runtime.getRuntime().availableProcessors());
+        }
+    }
+
     /** Forward with autograd, then {@code y.backward(gy)}: gradients of x and the 12 parameters. */
     @Benchmark
     public Tensor forwardBackward(Block s) {

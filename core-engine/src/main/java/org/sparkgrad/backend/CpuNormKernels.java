@@ -315,14 +315,19 @@ final class CpuNormKernels {
                     double s = 0;
                     for (int i = 0; i < n; i++) {
                         int o = xo + i * plane + c * sp;
-                        if (f32) for (int j = 0; j < sp; j++) s += xs.f[o + j];
+                        if (f32 && FastMath.VECTOR) s += VectorNormKernels.sum(xs.f, o, sp);
+                        else if (f32) for (int j = 0; j < sp; j++) s += xs.f[o + j];
                         else for (int j = 0; j < sp; j++) s += xs.d[o + j];
                     }
                     double m = count == 0 ? Double.NaN : s / count;
                     double q = 0;
                     for (int i = 0; i < n; i++) {
                         int o = xo + i * plane + c * sp;
-                        if (f32) {
+                        if (f32 && FastMath.VECTOR) {
+                            // centred on the float mean, corrected for its rounding: sum (x - m)^2 = sum (x - mf)^2 - n (m - mf)^2
+                            float mf = (float) m;
+                            q += VectorNormKernels.squares(xs.f, o, sp, mf) - sp * (m - mf) * (m - mf);
+                        } else if (f32) {
                             for (int j = 0; j < sp; j++) {
                                 double a = xs.f[o + j] - m;
                                 q += a * a;
@@ -372,7 +377,9 @@ final class CpuNormKernels {
         Parallel.range(n * ch, sp * 2, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 int c = p % ch, o = p * sp;
-                if (f32) {
+                if (f32 && FastMath.VECTOR) {
+                    VectorNormKernels.affine(xs.f, xo + o, ys.f, o, sp, (float) mean[c], (float) scale[c], (float) shift[c]);
+                } else if (f32) {
                     float m = (float) mean[c], a = (float) scale[c], sh = (float) shift[c];
                     float[] xf = xs.f, yf = ys.f;
                     for (int j = 0; j < sp; j++) yf[o + j] = (xf[xo + o + j] - m) * a + sh;
@@ -411,9 +418,18 @@ final class CpuNormKernels {
         Parallel.range(ch, (int) Math.min(Integer.MAX_VALUE, 2 * count), (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
                 double s = 0, sx = 0, m = mean[c];
+                double[] acc = new double[2];
                 for (int i = 0; i < n; i++) {
                     int o = i * plane + c * sp;
-                    if (f32) {
+                    if (f32 && FastMath.VECTOR) {
+                        // sum g (x - m) with the float mean, corrected: + (mf - m) sum g
+                        float mf = (float) m;
+                        acc[0] = 0;
+                        acc[1] = 0;
+                        VectorNormKernels.gradSums(gs.f, go + o, xs.f, xo + o, sp, mf, acc);
+                        s += acc[0];
+                        sx += acc[1] + (mf - m) * acc[0];
+                    } else if (f32) {
                         for (int j = 0; j < sp; j++) {
                             double gv = gs.f[go + o + j];
                             s += gv;
@@ -442,7 +458,9 @@ final class CpuNormKernels {
                     double a = w * is0;
                     // training: dx = a * (g - sumG/n - xhat * sumGX/n), xhat = (x - mean) * invstd
                     double cg = training ? sumG[c] / count : 0, cx = training ? sumGX[c] / count * is0 : 0, m = mean[c];
-                    if (f32) {
+                    if (f32 && FastMath.VECTOR) {
+                        VectorNormKernels.normGrad(gs.f, go + o, xs.f, xo + o, ds.f, o, sp, (float) a, 1f, (float) cg, (float) m, (float) cx);
+                    } else if (f32) {
                         float fa = (float) a, fcg = (float) cg, fcx = (float) cx, fm = (float) m;
                         float[] gf = gs.f, xf = xs.f, df = ds.f;
                         for (int j = 0; j < sp; j++) df[o + j] = fa * (gf[go + o + j] - fcg - (xf[xo + o + j] - fm) * fcx);
@@ -483,11 +501,15 @@ final class CpuNormKernels {
             for (int r = r0; r < r1; r++) {
                 int o = xo + r * len;
                 double s = 0;
-                if (f32) for (int j = 0; j < len; j++) s += xs.f[o + j];
+                if (f32 && FastMath.VECTOR) s = VectorNormKernels.sum(xs.f, o, len);
+                else if (f32) for (int j = 0; j < len; j++) s += xs.f[o + j];
                 else for (int j = 0; j < len; j++) s += xs.d[o + j];
                 double m = s / len;
                 double q = 0;
-                if (f32) {
+                if (f32 && FastMath.VECTOR) {
+                    float mf = (float) m;
+                    q = VectorNormKernels.squares(xs.f, o, len, mf) - len * (m - mf) * (m - mf);
+                } else if (f32) {
                     for (int j = 0; j < len; j++) {
                         double a = xs.f[o + j] - m;
                         q += a * a;
@@ -506,7 +528,9 @@ final class CpuNormKernels {
                     int c = gidx * cpg + cc;
                     double a = is * param(ws, w0, c, 1), sh = param(bs, b0, c, 0);
                     int po = cc * sp;
-                    if (f32) {
+                    if (f32 && FastMath.VECTOR) {
+                        VectorNormKernels.affine(xs.f, o + po, ys.f, r * len + po, sp, (float) m, (float) a, (float) sh);
+                    } else if (f32) {
                         float fm = (float) m, fa = (float) a, fsh = (float) sh;
                         for (int j = 0; j < sp; j++) ys.f[r * len + po + j] = (xs.f[o + po + j] - fm) * fa + fsh;
                     } else {
@@ -537,7 +561,13 @@ final class CpuNormKernels {
                 double m = ms.get(mo + r);
                 int o = p * sp;
                 double s = 0, sx = 0;
-                if (f32) {
+                if (f32 && FastMath.VECTOR) {
+                    float mf = (float) m;
+                    double[] acc = new double[2];
+                    VectorNormKernels.gradSums(gs.f, go + o, xs.f, xo + o, sp, mf, acc);
+                    s = acc[0];
+                    sx = acc[1] + (mf - m) * acc[0];
+                } else if (f32) {
                     for (int j = 0; j < sp; j++) {
                         double gv = gs.f[go + o + j];
                         s += gv;
@@ -575,7 +605,9 @@ final class CpuNormKernels {
                         int c = gi * cpg + cc;
                         double w = param(ws, w0, c, 1);
                         int o = r * len + cc * sp;
-                        if (f32) {
+                        if (f32 && FastMath.VECTOR) {
+                            VectorNormKernels.normGrad(gs.f, go + o, xs.f, xo + o, ds.f, o, sp, (float) is, (float) w, (float) c1, (float) m, (float) c2);
+                        } else if (f32) {
                             float fw = (float) w, fis = (float) is, fc1 = (float) c1, fc2 = (float) c2, fm = (float) m;
                             for (int j = 0; j < sp; j++) {
                                 ds.f[o + j] = fis * (gs.f[go + o + j] * fw - fc1 - (xs.f[xo + o + j] - fm) * fc2);

@@ -18,7 +18,8 @@ final class VectorNormKernels {
 
     private VectorNormKernels() {}
 
-    private static double sum(float[] x, int o, int d) {
+    /** {@code sum(x[o .. o + d))} in float lanes per block, blocks added in double. */
+    static double sum(float[] x, int o, int d) {
         double total = 0;
         for (int b = 0; b < d; b += BLOCK) {
             int end = Math.min(d, b + BLOCK), j = b, ub = b + S.loopBound(end - b);
@@ -31,7 +32,8 @@ final class VectorNormKernels {
         return total;
     }
 
-    private static double squares(float[] x, int o, int d, float m) {
+    /** {@code sum((x - m)^2)} over {@code x[o .. o + d)}, blocked like {@link #sum}. */
+    static double squares(float[] x, int o, int d, float m) {
         double total = 0;
         for (int b = 0; b < d; b += BLOCK) {
             int end = Math.min(d, b + BLOCK), j = b, ub = b + S.loopBound(end - b);
@@ -113,5 +115,46 @@ final class VectorNormKernels {
             float xh = (x[xo + j] - mean) * rstd;
             dx[dxo + j] = rstd * (wg - c1 - xh * c2);
         }
+    }
+
+    /** {@code y[yo + j] = (x[xo + j] - m) * a + b} for {@code j < n}. */
+    static void affine(float[] x, int xo, float[] y, int yo, int n, float m, float a, float b) {
+        int j = 0, ub = S.loopBound(n);
+        FloatVector bv = FloatVector.broadcast(S, b);
+        for (; j < ub; j += VL) FloatVector.fromArray(S, x, xo + j).sub(m).fma(FloatVector.broadcast(S, a), bv).intoArray(y, yo + j);
+        for (; j < n; j++) y[yo + j] = (x[xo + j] - m) * a + b;
+    }
+
+    /** {@code out[0] += sum(g)}, {@code out[1] += sum(g * (x - m))} over {@code n} elements, blocked like {@link #sum}. */
+    static void gradSums(float[] g, int go, float[] x, int xo, int n, float m, double[] out) {
+        double s0 = 0, s1 = 0;
+        for (int b = 0; b < n; b += BLOCK) {
+            int end = Math.min(n, b + BLOCK), j = b, ub = b + S.loopBound(end - b);
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+            for (; j < ub; j += VL) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + j);
+                a0 = a0.add(gv);
+                a1 = gv.fma(FloatVector.fromArray(S, x, xo + j).sub(m), a1);
+            }
+            double p0 = a0.reduceLanes(VectorOperators.ADD), p1 = a1.reduceLanes(VectorOperators.ADD);
+            for (; j < end; j++) {
+                p0 += g[go + j];
+                p1 += g[go + j] * (x[xo + j] - m);
+            }
+            s0 += p0;
+            s1 += p1;
+        }
+        out[0] += s0;
+        out[1] += s1;
+    }
+
+    /** {@code d[dof + j] = a * (g[go + j] * w - cg - (x[xo + j] - m) * cx)} for {@code j < n}. */
+    static void normGrad(float[] g, int go, float[] x, int xo, float[] d, int dof, int n, float a, float w, float cg, float m, float cx) {
+        int j = 0, ub = S.loopBound(n);
+        for (; j < ub; j += VL) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + j).mul(w).sub(cg);
+            gv.sub(FloatVector.fromArray(S, x, xo + j).sub(m).mul(cx)).mul(a).intoArray(d, dof + j);
+        }
+        for (; j < n; j++) d[dof + j] = a * (g[go + j] * w - cg - (x[xo + j] - m) * cx);
     }
 }

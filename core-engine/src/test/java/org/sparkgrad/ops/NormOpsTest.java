@@ -85,6 +85,19 @@ class NormOpsTest {
     }
 
     @Test
+    void float32KernelsMatchFloat64OnLargerInputsWithAnOffsetMean() {
+        // long rows and planes run the vectorised float32 loops (and their remainders); the offset mean tests precision
+        Tensor x = Tensor.randn(G, 4, 6, 7, 11).to(DType.FLOAT64).mul(2).add(100).requiresGrad_();
+        Tensor w = r(6), b = r(6), lw = r(77), lb = r(77);
+        Function<Tensor[], Tensor> f = t -> NormOps.batchNorm(t[0], null, null, t[1], t[2], true, 0.1, 1e-5)
+                .add(NormOps.groupNorm(t[0], 3, t[1], t[2], 1e-5))
+                .add(NormOps.layerNorm(t[0], new int[] {7, 11}, t[3].view(7, 11), t[4].view(7, 11), 1e-5))
+                .add(NormOps.rmsNorm(t[0].sub(100), new int[] {7, 11}, t[3].view(7, 11), 1e-6))
+                .add(NormOps.batchNorm(t[0], t[1].detach().mul(0).add(100), t[1].detach().abs().add(1), t[1], t[2], false, 0.1, 1e-5));
+        float32MatchesFloat64("large", f, new Tensor[] {x, w, b, lw, lb});
+    }
+
+    @Test
     void layerNormMatchesItsDefinition() {
         Tensor x = Tensor.randn(G, 3, 8).to(DType.FLOAT64).mul(3).add(10);
         Tensor w = Tensor.randn(G, 8).to(DType.FLOAT64), b = Tensor.randn(G, 8).to(DType.FLOAT64);
