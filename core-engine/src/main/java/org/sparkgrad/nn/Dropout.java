@@ -11,7 +11,8 @@ public class Dropout extends Module {
     public final double p;
     private final Generator generator;
 
-    public Dropout(double p) { this(p, Generator.defaultGenerator()); }
+    /** Dropout with its own generator, seeded from the default generator. */
+    public Dropout(double p) { this(p, new Generator(Generator.defaultGenerator().nextLong())); }
 
     public Dropout(double p, Generator generator) {
         if (p < 0 || p > 1) throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
@@ -20,6 +21,8 @@ public class Dropout extends Module {
     }
 
     @Override public Tensor forward(Tensor x) { return F.dropout(x, p, isTraining(), generator); }
+
+    @Override protected void reseedSelf(long seed) { generator.manualSeed(seed); }
 
     @Override public String extraRepr() { return "p=" + p + ", inplace=False"; }
 }

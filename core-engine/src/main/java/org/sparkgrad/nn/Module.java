@@ -147,6 +147,19 @@ public abstract class Module {
         return this;
     }
 
+    /**
+     * Re-seeds the random state of this module and its descendants (dropout masks and other training-time
+     * randomness), each from {@code seed} and its position in the tree, so a training step can be replayed
+     * exactly. Modules that hold a {@link org.sparkgrad.tensor.Generator} override {@link #reseedSelf}.
+     */
+    public void manualSeed(long seed) {
+        long k = 0;
+        for (Module m : modules()) m.reseedSelf(seed * 0x9E3779B97F4A7C15L + (k++));
+    }
+
+    /** Re-seeds this module's own random state (none by default). */
+    protected void reseedSelf(long seed) {}
+
     // ------------------------------------------------------------------ modes and devices
     /** Training mode (affects dropout, batch norm). */
     public Module train(boolean on) {

@@ -36,6 +36,8 @@ public final class NetworkSpec {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, LayerFactory> FACTORIES = new ConcurrentHashMap<>();
+    /** Specs already parsed and validated (specs are immutable), so executors parse each once. */
+    private static final Map<String, NetworkSpec> PARSED = new ConcurrentHashMap<>();
 
     static {
         register("Sequential", (c, g) -> {
@@ -80,6 +82,8 @@ public final class NetworkSpec {
      * @throws IllegalArgumentException for malformed JSON, an unknown layer type or a missing argument
      */
     public static NetworkSpec parse(String json) {
+        NetworkSpec cached = PARSED.get(json);
+        if (cached != null) return cached;
         JsonNode n;
         try {
             n = JSON.readTree(json);
@@ -89,6 +93,7 @@ public final class NetworkSpec {
         if (n == null || !(n.isArray() || n.isObject())) throw new IllegalArgumentException("network spec must be a JSON object or array");
         NetworkSpec s = new NetworkSpec(n);
         s.build(0); // validate eagerly
+        if (PARSED.size() < 64) PARSED.put(json, s);
         return s;
     }
 
@@ -115,7 +120,10 @@ public final class NetworkSpec {
     @Override public String toString() { return toJson(); }
 
     /** Adds (or replaces) a layer type. */
-    public static void register(String type, LayerFactory f) { FACTORIES.put(type, f); }
+    public static void register(String type, LayerFactory f) {
+        FACTORIES.put(type, f);
+        PARSED.clear();
+    }
 
     /** The known layer types. */
     public static java.util.Set<String> layerTypes() { return new java.util.TreeSet<>(FACTORIES.keySet()); }

@@ -34,6 +34,23 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
     private final TrainConfig conf;
     private final Broadcast<Input> input;
 
+    /**
+     * Network instances of recent fits, reused by later rounds in the same executor JVM (their weights are
+     * overwritten from each round's broadcast, so reuse changes no result). One instance per concurrent task.
+     */
+    private static final Map<String, java.util.concurrent.ConcurrentLinkedQueue<Module>> POOL =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<String, java.util.concurrent.ConcurrentLinkedQueue<Module>>(4, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override protected boolean removeEldestEntry(Map.Entry<String, java.util.concurrent.ConcurrentLinkedQueue<Module>> e) {
+                    return size() > 2;
+                }
+            });
+
+    private static java.util.concurrent.ConcurrentLinkedQueue<Module> pool(String fitId) {
+        return POOL.computeIfAbsent(fitId, k -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+    }
+
     RoundTask(TrainConfig conf, Broadcast<Input> input) {
         this.conf = conf;
         this.input = input;
@@ -52,7 +69,9 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
         Input in = input.value();
         long t0 = System.nanoTime();
         Device dev = conf.resolveDevice();
-        Module model = conf.buildModel(conf.seed);
+        java.util.concurrent.ConcurrentLinkedQueue<Module> pool = pool(conf.fitId + "@" + dev);
+        Module pooled = pool.poll();
+        Module model = pooled != null ? pooled : conf.buildModel(conf.seed);
         model.loadStateDict(StateCodec.toStateDict(StateCodec.decode(in.params)), true);
         model.to(dev);
         Optimizer opt = conf.buildOptimizer(model);
@@ -61,7 +80,9 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
         long step = in.globalStep;
         while (chunks.hasNext()) {
             Chunk c = chunks.next();
-            int[] order = permutation(c.rows, new Generator(chunkSeed(conf.seed, in.epoch, c.worker, c.index)));
+            long cs = chunkSeed(conf.seed, in.epoch, c.worker, c.index);
+            int[] order = permutation(c.rows, new Generator(cs));
+            model.manualSeed(cs);
             for (int start = 0; start < c.rows; start += conf.batchSize) {
                 int n = Math.min(conf.batchSize, c.rows - start);
                 Tensor[] xy = batch(c, order, start, n, dev);
@@ -86,6 +107,8 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
                 res.optSkeleton = o.skeleton.toString();
             }
         }
+        model.zeroGrad();
+        pool.offer(model);
         res.computeNanos = System.nanoTime() - t0;
         return Collections.singletonList(res).iterator();
     }

@@ -22,6 +22,8 @@ final class TrainConfig implements Serializable {
     int featureSize, labelSize, outputs, batchSize, averagingFrequency;
     double learningRate;
     long seed, totalSteps;
+    /** Identifies one fit, so executors can reuse network instances between its rounds. */
+    String fitId = java.util.UUID.randomUUID().toString();
     boolean averageOptimizerState;
     TaskKind kind;
 
