@@ -13,7 +13,7 @@ import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Generator;
 import org.sparkgrad.tensor.Tensor;
 
-/** MultiheadAttention and TransformerEncoderLayer: names, paths, masks, layouts, gradients, errors. */
+/** MultiheadAttention: names, fused and explicit paths, masks, layouts, gradients, errors. */
 class MultiheadAttentionTest {
     private static final Generator G = new Generator(21);
 
@@ -55,11 +55,6 @@ class MultiheadAttentionTest {
                 List.copyOf(new MultiheadAttention(8, 2).stateDict().keySet()));
         assertEquals(List.of("in_proj_weight", "out_proj.weight"),
                 List.copyOf(new MultiheadAttention(8, 2, 0, false, true, G).stateDict().keySet()));
-        assertEquals(List.of("self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias",
-                "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"),
-                List.copyOf(new TransformerEncoderLayer(8, 2).stateDict().keySet()));
-        assertEquals(List.of("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"),
-                List.copyOf(new TransformerEncoderLayer(8, 2).namedChildren().keySet()));
     }
 
     @Test
@@ -127,44 +122,6 @@ class MultiheadAttentionTest {
         GradCheck.Result res = GradCheck.check(t -> MultiheadAttention.multiHeadAttentionForward(t[0], t[1], t[1], 2, t[2], t[3], t[4], t[5],
                 null, false, null, true, false, 0, null).output, x, key, w, b, ow, ob);
         assertTrue(res.ok, "cross: " + res);
-    }
-
-    @Test
-    void encoderLayerPostAndPreNormFollowPyTorchsFormulas() {
-        for (boolean normFirst : new boolean[] {false, true}) {
-            for (TransformerEncoderLayer.Activation act : TransformerEncoderLayer.Activation.values()) {
-                TransformerEncoderLayer layer = new TransformerEncoderLayer(8, 2, 16, 0.1, act, 1e-5, true, normFirst, true, new Generator(4));
-                layer.to(DType.FLOAT64);
-                layer.eval();
-                Tensor x = r(2, 5, 8);
-                java.util.function.UnaryOperator<Tensor> ff = t -> {
-                    Tensor hh = layer.linear1.forward(t);
-                    return layer.linear2.forward(act == TransformerEncoderLayer.Activation.GELU ? hh.gelu() : hh.relu());
-                };
-                Tensor ref;
-                if (normFirst) {
-                    Tensor h1 = x.add(layer.selfAttn.forward(layer.norm1.forward(x)));
-                    ref = h1.add(ff.apply(layer.norm2.forward(h1)));
-                } else {
-                    Tensor h1 = layer.norm1.forward(x.add(layer.selfAttn.forward(x)));
-                    ref = layer.norm2.forward(h1.add(ff.apply(h1)));
-                }
-                close(ref, layer.forward(x), 1e-12);
-                // dropout makes training mode stochastic
-                layer.train();
-                assertTrue(!java.util.Arrays.equals(ref.toDoubleArray(), layer.forward(x).toDoubleArray()));
-            }
-        }
-    }
-
-    @Test
-    void encoderLayerGradcheckInEvalMode() {
-        TransformerEncoderLayer layer = new TransformerEncoderLayer(4, 2, 6, 0.0, TransformerEncoderLayer.Activation.GELU, 1e-5, true, true, true, G);
-        layer.to(DType.FLOAT64);
-        Tensor x = r(2, 3, 4).requiresGrad_();
-        Tensor kpm = Tensor.fromArray(new boolean[] {false, false, true, false, false, false}, 2, 3);
-        GradCheck.Result res = GradCheck.check(t -> layer.forward(t[0], null, kpm, true), x);
-        assertTrue(res.ok, res.toString());
     }
 
     @Test
