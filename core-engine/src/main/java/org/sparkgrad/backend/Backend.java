@@ -108,6 +108,67 @@ public interface Backend {
     /** {@code target.scatter_add_(dim, index, src)} ({@code add=true}) or {@code scatter_} (false); in place, target contiguous. */
     void scatter(Tensor target, int dim, Tensor index, Tensor src, boolean add);
 
+    // ---------------------------------------------------------------- convolution and pooling (N-d)
+    // Shared conventions: x is (N, C, *spatial) with any number nd >= 1 of spatial dims; kernel, stride,
+    // padding and dilation are int[nd] (already validated: stride, dilation >= 1, padding >= 0, every output
+    // size >= 1); float32 and float64; all tensor arguments have the same dtype. Math: PyTorch's
+    // torch.nn.functional.conv*d / unfold / fold / *_pool*d documentation; N-d is the same formula with nd
+    // spatial dims: out = floor((in + 2p - dil*(k-1) - 1) / s) + 1 per dim.
+
+    /**
+     * im2col / vol2col ({@code F.unfold} generalised to nd dims): {@code x (N, C, *in)} to columns
+     * {@code (N, C * prod(kernel), prod(out))}; row {@code c * prod(k) + flat(tap)} holds, for every output
+     * position, the input element under that kernel tap (0 in the zero padding).
+     */
+    Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation);
+
+    /**
+     * col2im ({@code F.fold} generalised), the adjoint of {@link #im2col}: columns
+     * {@code (N, C * prod(kernel), prod(out))} summed into a new {@code (N, C, *inputSize)}.
+     */
+    Tensor col2im(Tensor cols, int[] inputSize, int[] kernel, int[] stride, int[] padding, int[] dilation);
+
+    /**
+     * N-d cross-correlation: {@code x (N, C, *in)}, {@code weight (O, C/groups, *k)}, {@code bias (O)} or null,
+     * giving {@code (N, O, *out)} with
+     * {@code y[n,o,i] = b[o] + sum_{c in group(o), a} w[o,c,a] * xpad[n, g*C/groups + c, i*s + a*dil]}.
+     */
+    Tensor conv(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups);
+
+    /**
+     * Gradient of {@link #conv} with respect to its input (also the forward of the transposed convolution):
+     * {@code grad (N, O, *out)} and {@code weight (O, C/groups, *k)} give {@code (N, C, *inputSize)}.
+     * Input positions that no output window reaches (a stride that skips the tail) get 0.
+     */
+    Tensor convBackwardInput(Tensor grad, Tensor weight, int[] inputSize, int[] stride, int[] padding, int[] dilation,
+                             int groups);
+
+    /**
+     * Gradient of {@link #conv} with respect to its weight: {@code x (N, C, *in)} and {@code grad (N, O, *out)}
+     * give {@code (O, C/groups, *kernelSize)}.
+     */
+    Tensor convBackwardWeight(Tensor x, Tensor grad, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                              int groups);
+
+    /**
+     * Max pooling of {@code x (N, C, *in)} over the windows {@code w}: returns {values (N, C, *out),
+     * indices (N, C, *out) int64}, the index being the flat position of the max inside its (n, c) input plane
+     * (PyTorch's {@code return_indices} convention). NaN counts as the maximum.
+     */
+    Tensor[] maxPool(Tensor x, PoolWindows w);
+
+    /**
+     * Backward of {@link #maxPool}: scatters {@code grad (N, C, *out)} to the positions in {@code indices},
+     * summing where windows share a maximum, into a new tensor of {@code inputShape} (N, C, *in).
+     */
+    Tensor maxPoolBackward(Tensor grad, Tensor indices, int[] inputShape);
+
+    /** Average pooling of {@code x (N, C, *in)}: window sums over non-padding taps divided by the product of {@code w.divisor}. */
+    Tensor avgPool(Tensor x, PoolWindows w);
+
+    /** Backward of {@link #avgPool}: {@code grad (N, C, *out)} to a new tensor of {@code inputShape} (N, C, *in). */
+    Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape);
+
     // ---------------------------------------------------------------- normalisation (ops.NormOps)
     /**
      * Layer norm ({@code rms=false}, Ba et al. 2016) or RMS norm ({@code rms=true}, Zhang and Sennrich 2019) of

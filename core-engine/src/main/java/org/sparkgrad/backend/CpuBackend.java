@@ -579,6 +579,40 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ================================================================== convolution and pooling (CpuConvKernels)
+    @Override public Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return CpuConvKernels.im2col(x, kernel, stride, padding, dilation);
+    }
+
+    @Override public Tensor col2im(Tensor cols, int[] inputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return CpuConvKernels.col2im(cols, inputSize, kernel, stride, padding, dilation);
+    }
+
+    @Override public Tensor conv(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return CpuConvKernels.conv(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    @Override public Tensor convBackwardInput(Tensor grad, Tensor weight, int[] inputSize, int[] stride, int[] padding,
+                                              int[] dilation, int groups) {
+        return CpuConvKernels.convBackwardInput(grad, weight, inputSize, stride, padding, dilation, groups);
+    }
+
+    @Override public Tensor convBackwardWeight(Tensor x, Tensor grad, int[] kernelSize, int[] stride, int[] padding,
+                                               int[] dilation, int groups) {
+        return CpuConvKernels.convBackwardWeight(x, grad, kernelSize, stride, padding, dilation, groups);
+    }
+
+    @Override public Tensor[] maxPool(Tensor x, PoolWindows w) { return CpuConvKernels.maxPool(x, w); }
+
+    @Override public Tensor maxPoolBackward(Tensor grad, Tensor indices, int[] inputShape) {
+        return CpuConvKernels.maxPoolBackward(grad, indices, inputShape);
+    }
+
+    @Override public Tensor avgPool(Tensor x, PoolWindows w) { return CpuConvKernels.avgPool(x, w); }
+
+    @Override public Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
+        return CpuConvKernels.avgPoolBackward(grad, w, inputShape);
+
     // ================================================================== normalisation (CpuNormKernels)
     @Override public Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
         return CpuNormKernels.layerNorm(this, x, normalizedNumel, weight, bias, eps, rms);

@@ -68,6 +68,7 @@ public final class NetworkSpec {
         register("Tanh", (c, g) -> new Tanh());
         register("Softmax", (c, g) -> new Softmax(c.path("dim").asInt(-1)));
         register("LogSoftmax", (c, g) -> new LogSoftmax(c.path("dim").asInt(-1)));
+        ConvLayerSpecs.registerAll();
     }
 
     private final JsonNode spec;

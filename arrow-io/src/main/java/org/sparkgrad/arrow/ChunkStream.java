@@ -1,0 +1,261 @@
+package org.sparkgrad.arrow;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.sparkgrad.tensor.DType;
+
+/**
+ * Reads a planned sequence of {@link Unit}s (row blocks of Parquet row groups, record batches of IPC files, whole
+ * IPC streams) and turns them into heap {@link Chunk}s of at most {@code chunkRows} rows, one file open at a time.
+ * Used by {@link ArrowTensorReader} (all units in file order) and {@link ArrowDataLoader} (shuffled, sharded).
+ *
+ * <p>Memory: one Arrow batch (off-heap, in the given allocator) and its heap copy at a time. A Parquet file is
+ * scanned from its start (the dataset JNI cannot seek to a row group); rows of units not asked for are decoded
+ * natively and dropped without a heap copy, and the scan stops after the last unit asked for.
+ */
+final class ChunkStream implements AutoCloseable {
+
+    /**
+     * A unit of reading and of sharding.
+     *
+     * @param fileIndex index into the file list
+     * @param part Parquet row group, IPC file record batch, or -1 for a whole IPC stream
+     * @param firstRow first row within the file (Parquet), 0 otherwise
+     * @param rows row count, or -1 when not known before reading (IPC)
+     */
+    record Unit(int fileIndex, int part, long firstRow, long rows) {
+        long endRow() {
+            return firstRow + rows;
+        }
+    }
+
+    /** Rows read from one unit: column data in column order, the file and where they start in it. */
+    record Chunk(List<ArrowTensors.ColumnData> columns, int rows, Path file, long firstRow, int rowGroup) {}
+
+    private final List<Path> files;
+    private final List<DataFormat> formats;
+    private final List<TensorColumn> columns;
+    private final String[] projection;
+    private final int chunkRows;
+    private final NonFinitePolicy policy;
+    private final ArrowTensors.Stats stats;
+    private final BufferAllocator allocator;
+    private final List<List<Unit>> groups = new ArrayList<>();
+    private final int[][] knownShapes;
+    private final DType[] knownTypes;
+    private final Deque<Chunk> pending = new ArrayDeque<>();
+    private int group = -1;
+    private ColumnarFileReader reader;
+    private List<TensorColumn.Resolved> resolved;
+    private volatile boolean closed;
+
+    ChunkStream(List<Path> files, List<DataFormat> formats, List<Unit> units, List<TensorColumn> columns,
+            int chunkRows, NonFinitePolicy policy, ArrowTensors.Stats stats, BufferAllocator allocator) {
+        this.files = files;
+        this.formats = formats;
+        this.columns = columns;
+        this.projection = columns.stream().map(TensorColumn::name).distinct().toArray(String[]::new);
+        this.chunkRows = chunkRows;
+        this.policy = policy;
+        this.stats = stats;
+        this.allocator = allocator;
+        this.knownShapes = new int[columns.size()][];
+        this.knownTypes = new DType[columns.size()];
+        List<Unit> cur = null;
+        for (Unit u : units) {
+            if (cur == null || cur.get(0).fileIndex() != u.fileIndex()) {
+                cur = new ArrayList<>();
+                groups.add(cur);
+            }
+            cur.add(u);
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            List<Unit> l = groups.get(g);
+            if (formats.get(l.get(0).fileIndex()) == DataFormat.PARQUET) {
+                List<Unit> sorted = new ArrayList<>(l);
+                sorted.sort(Comparator.comparingLong(Unit::firstRow));
+                groups.set(g, sorted);
+            }
+        }
+    }
+
+    /**
+     * Plans the units of files: a Parquet row group is split into blocks of at most {@code blockRows} rows; an IPC
+     * file gives one unit per record batch; an IPC stream one unit.
+     */
+    static List<Unit> plan(List<Path> files, List<DataFormat> formats, long blockRows, BufferAllocator allocator) {
+        List<Unit> out = new ArrayList<>();
+        for (int f = 0; f < files.size(); f++) {
+            switch (formats.get(f)) {
+                case PARQUET:
+                    for (ParquetFooter.RowGroup rg : ParquetFooter.read(files.get(f)).rowGroups()) {
+                        for (long r = 0; r < rg.numRows(); r += blockRows) {
+                            out.add(new Unit(f, rg.index(), rg.firstRow() + r, Math.min(blockRows, rg.numRows() - r)));
+                        }
+                    }
+                    break;
+                case ARROW_FILE:
+                    try (ColumnarFileReader r = ColumnarFileReader.open(files.get(f), DataFormat.ARROW_FILE, null, 1,
+                            allocator)) {
+                        for (int b = 0; b < r.recordBatchCount(); b++) {
+                            out.add(new Unit(f, b, 0, -1));
+                        }
+                    }
+                    break;
+                default:
+                    out.add(new Unit(f, -1, 0, -1));
+            }
+        }
+        return out;
+    }
+
+    /** The next chunk, or {@code null} when every unit has been read. */
+    Chunk next() {
+        while (pending.isEmpty()) {
+            if (closed || !step()) {
+                return null;
+            }
+        }
+        return pending.poll();
+    }
+
+    // reading state of the open group
+    private int unitCursor;
+    private int streamBatch;
+    private long lastEnd;
+
+    /** Reads one Arrow batch (opening the next file when needed); false when nothing is left. */
+    private boolean step() {
+        if (reader == null) {
+            group++;
+            if (group >= groups.size()) {
+                return false;
+            }
+            openGroup();
+            return true;
+        }
+        List<Unit> units = groups.get(group);
+        Path file = reader.file();
+        boolean more;
+        switch (reader.format()) {
+            case PARQUET: {
+                more = unitCursor < units.size() && reader.next();
+                if (more) {
+                    VectorSchemaRoot root = reader.root();
+                    long a = reader.batchFirstRow();
+                    long b = a + root.getRowCount();
+                    while (unitCursor < units.size() && units.get(unitCursor).endRow() <= a) {
+                        unitCursor++;
+                    }
+                    for (int j = unitCursor; j < units.size() && units.get(j).firstRow() < b; j++) {
+                        Unit u = units.get(j);
+                        long from = Math.max(a, u.firstRow());
+                        long to = Math.min(b, u.endRow());
+                        if (from < to) {
+                            emit(root, (int) (from - a), (int) (to - a), file, a, u.part());
+                        }
+                    }
+                    more = b < lastEnd; // nothing asked for further on: stop decoding
+                }
+                break;
+            }
+            case ARROW_FILE: {
+                more = unitCursor < units.size();
+                if (more) {
+                    Unit u = units.get(unitCursor++);
+                    reader.load(u.part());
+                    VectorSchemaRoot root = reader.root();
+                    emit(root, 0, root.getRowCount(), file, 0, u.part());
+                    more = unitCursor < units.size();
+                }
+                break;
+            }
+            default: {
+                more = reader.next();
+                if (more) {
+                    VectorSchemaRoot root = reader.root();
+                    emit(root, 0, root.getRowCount(), file, reader.batchFirstRow(), streamBatch++);
+                }
+            }
+        }
+        if (!more) {
+            closeReader();
+        }
+        return true;
+    }
+
+    private void openGroup() {
+        List<Unit> units = groups.get(group);
+        int fi = units.get(0).fileIndex();
+        Path file = files.get(fi);
+        DataFormat fmt = formats.get(fi);
+        unitCursor = 0;
+        streamBatch = 0;
+        lastEnd = units.get(units.size() - 1).endRow();
+        reader = ColumnarFileReader.open(file, fmt, fmt == DataFormat.PARQUET ? projection : null, chunkRows, allocator);
+        resolved = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            TensorColumn.Resolved r = columns.get(i).resolve(reader.schema(), file);
+            if (knownTypes[i] != null && knownTypes[i] != r.dtype()) {
+                closeReader();
+                throw new ArrowDataException("wrong column type: " + r.dtype() + " here but " + knownTypes[i]
+                        + " in earlier files", file, r.name(), -1, -1);
+            }
+            if (r.sampleShape() == null && knownShapes[i] != null) {
+                r = r.withShape(knownShapes[i]);
+            } else if (r.sampleShape() != null && knownShapes[i] != null && !Arrays.equals(knownShapes[i], r.sampleShape())) {
+                closeReader();
+                throw new ArrowDataException("sample shape " + Arrays.toString(r.sampleShape()) + " here but "
+                        + Arrays.toString(knownShapes[i]) + " in earlier files", file, r.name(), -1, -1);
+            }
+            resolved.add(r);
+        }
+    }
+
+    /** Converts rows [from, to) of the root (whose row 0 is file row {@code base}) into chunks. */
+    private void emit(VectorSchemaRoot root, int from, int to, Path file, long base, int part) {
+        for (int s = from; s < to; s += chunkRows) {
+            int e = Math.min(to, s + chunkRows);
+            List<ArrowTensors.ColumnData> cols = ArrowTensors.readRows(root, resolved, s, e, policy,
+                    new ArrowTensors.Source(file, base, part), stats);
+            for (int i = 0; i < cols.size(); i++) {
+                if (knownShapes[i] == null) {
+                    knownShapes[i] = cols.get(i).sampleShape.clone();
+                    knownTypes[i] = cols.get(i).dtype;
+                    resolved.set(i, resolved.get(i).withShape(knownShapes[i]));
+                }
+            }
+            int rows = cols.isEmpty() ? e - s : cols.get(0).rows;
+            if (rows > 0) {
+                pending.add(new Chunk(cols, rows, file, base + s, part));
+            }
+        }
+    }
+
+    /** The resolved shapes seen so far (for callers that report them). */
+    int[] sampleShape(int column) {
+        return knownShapes[column] == null ? null : knownShapes[column].clone();
+    }
+
+    private void closeReader() {
+        if (reader != null) {
+            ColumnarFileReader r = reader;
+            reader = null;
+            r.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pending.clear();
+        closeReader();
+    }
+}

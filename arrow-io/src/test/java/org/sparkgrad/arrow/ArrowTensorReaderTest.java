@@ -1,0 +1,227 @@
+package org.sparkgrad.arrow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkgrad.data.Batch;
+import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.Tensor;
+
+class ArrowTensorReaderTest {
+    @TempDir
+    Path tmp;
+    BufferAllocator al;
+
+    @BeforeEach
+    void setUp() {
+        al = new RootAllocator();
+    }
+
+    @AfterEach
+    void tearDown() {
+        al.close();
+    }
+
+    /** Spark's digits.parquet read as (N, 1, 8, 8) batches equals the raw files. */
+    @Test
+    void sparkDigitsMatchRawFiles() {
+        float[] want = TestData.floats(TestData.resource("data/digits/features.f32"));
+        int[] labels = TestData.ints(TestData.resource("data/digits/labels.i32"));
+        List<Batch> batches = new ArrayList<>();
+        try (ArrowTensorReader r = ArrowTensorReader.builder(TestData.resource("data/digits/digits.parquet"))
+                .columns(TensorColumn.of("features", 1, 8, 8), TensorColumn.of("label")).batchSize(100).scanRows(333)
+                .allocator(al).build()) {
+            r.forEach(batches::add);
+        }
+        assertEquals(15, batches.size());
+        assertEquals(38, batches.get(14).size(), "ragged last batch: 1438 = 14 * 100 + 38");
+        float[] got = new float[want.length];
+        long[] gotLabels = new long[labels.length];
+        int row = 0;
+        for (Batch b : batches) {
+            assertArrayEquals(new int[] {b.size(), 1, 8, 8}, b.features().shape());
+            assertEquals(DType.INT64, b.labels().dtype());
+            System.arraycopy(b.features().toFloatArray(), 0, got, row * 64, b.size() * 64);
+            System.arraycopy(b.labels().toLongArray(), 0, gotLabels, row, b.size());
+            row += b.size();
+        }
+        TestData.assertBitEquals(want, got, "digits features");
+        assertArrayEquals(Arrays.stream(labels).asLongStream().toArray(), gotLabels);
+    }
+
+    @Test
+    void irisWithShapeFromTheData() {
+        float[] want = TestData.floats(TestData.resource("data/iris/features.f32"));
+        try (ArrowTensorReader r = ArrowTensorReader.builder(TestData.resource("data/iris/iris.parquet"))
+                .columns("features", "label").batchSize(1000).allocator(al).build()) {
+            Batch b = r.iterator().next();
+            assertArrayEquals(new int[] {120, 4}, b.features().shape());
+            TestData.assertBitEquals(want, b.features().toFloatArray(), "iris");
+            assertArrayEquals(new int[] {4}, r.sampleShape(0));
+        }
+    }
+
+    @Test
+    void projectionReadsOneColumn() {
+        try (ArrowTensorReader r = ArrowTensorReader.builder(TestData.resource("data/digits/digits.parquet"))
+                .columns("label").batchSize(2000).allocator(al).build()) {
+            Batch b = r.iterator().next();
+            assertArrayEquals(new int[] {1438}, b.features().shape());
+        }
+    }
+
+    @Test
+    void folderOfMixedFormatsInOrder() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("ds"));
+        for (int part = 0; part < 3; part++) {
+            DataFormat f = DataFormat.values()[part];
+            long[] ids = new long[10];
+            float[] x = new float[20];
+            for (int i = 0; i < 10; i++) {
+                ids[i] = part * 10 + i;
+                x[2 * i] = ids[i];
+                x[2 * i + 1] = -ids[i];
+            }
+            try (TensorWriter w = TensorWriter.builder(dir.resolve("part-" + part + f.extension())).format(f)
+                    .column("x", DType.FLOAT32, 2).column("id", DType.INT64).rowGroupRows(4).allocator(al).build()) {
+                w.write(Tensor.fromArray(x, 10, 2), Tensor.fromArray(ids, 10));
+            }
+        }
+        Files.writeString(dir.resolve("_SUCCESS"), "");
+        List<Long> ids = new ArrayList<>();
+        try (ArrowTensorReader r = ArrowTensorReader.builder(dir).columns("x", "id").batchSize(7).allocator(al).build()) {
+            for (Batch b : r) {
+                for (long v : b.labels().toLongArray()) {
+                    ids.add(v);
+                }
+                float[] x = b.features().toFloatArray();
+                long[] id = b.labels().toLongArray();
+                for (int i = 0; i < id.length; i++) {
+                    assertEquals(id[i], x[2 * i]);
+                }
+            }
+        }
+        List<Long> want = new ArrayList<>();
+        for (long i = 0; i < 30; i++) {
+            want.add(i);
+        }
+        assertEquals(want, ids);
+    }
+
+    @Test
+    void missingColumnNamesFileAndColumn() {
+        Path p = TestData.resource("data/digits/digits.parquet");
+        try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns("pixels", "label").allocator(al).build()) {
+            ArrowDataException e = assertThrows(ArrowDataException.class, () -> r.iterator().hasNext());
+            assertEquals(p.toString(), e.file());
+            assertEquals("pixels", e.column());
+        }
+    }
+
+    @Test
+    void wrongShapeNamesTheRow() {
+        Path p = TestData.resource("data/digits/digits.parquet");
+        try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns(TensorColumn.of("features", 10, 10))
+                .allocator(al).build()) {
+            ArrowDataException e = assertThrows(ArrowDataException.class, () -> r.iterator().hasNext());
+            assertEquals(0, e.row());
+            assertEquals(0, e.rowGroup());
+            assertTrue(e.getMessage().contains("length 64"), e.getMessage());
+        }
+    }
+
+    @Test
+    void truncatedFilesAreNamed() throws Exception {
+        byte[] pq = Files.readAllBytes(TestData.resource("data/digits/digits.parquet"));
+        Path cut = tmp.resolve("cut.parquet");
+        Files.write(cut, Arrays.copyOf(pq, pq.length - 100));
+        ArrowDataException e = assertThrows(ArrowDataException.class,
+                () -> ArrowTensorReader.builder(cut).columns("label").allocator(al).build());
+        assertEquals(cut.toString(), e.file());
+
+        Path ipc = tmp.resolve("x.arrow");
+        try (TensorWriter w = TensorWriter.builder(ipc).column("x", DType.FLOAT32, 64).allocator(al).build()) {
+            w.write(Tensor.fromArray(new float[64 * 100], 100, 64));
+        }
+        byte[] all = Files.readAllBytes(ipc);
+        Path cutIpc = tmp.resolve("cut.arrow");
+        Files.write(cutIpc, Arrays.copyOf(all, all.length / 2));
+        ArrowDataException e2 = assertThrows(ArrowDataException.class, () -> {
+            try (ArrowTensorReader r = ArrowTensorReader.builder(cutIpc).columns("x").allocator(al).build()) {
+                r.forEach(b -> { });
+            }
+        });
+        assertEquals(cutIpc.toString(), e2.file());
+
+        Path cutStream = tmp.resolve("cut.arrows");
+        Path stream = tmp.resolve("x.arrows");
+        try (TensorWriter w = TensorWriter.builder(stream).column("x", DType.FLOAT32, 64).rowGroupRows(10).allocator(al)
+                .build()) {
+            w.write(Tensor.fromArray(new float[64 * 100], 100, 64));
+        }
+        byte[] s = Files.readAllBytes(stream);
+        Files.write(cutStream, Arrays.copyOf(s, s.length / 2));
+        ArrowDataException e3 = assertThrows(ArrowDataException.class, () -> {
+            try (ArrowTensorReader r = ArrowTensorReader.builder(cutStream).columns("x").allocator(al).build()) {
+                r.forEach(b -> { });
+            }
+        });
+        assertEquals(cutStream.toString(), e3.file());
+        assertTrue(e3.rowGroup() >= 1, "names the record batch: " + e3.getMessage());
+    }
+
+    @Test
+    void corruptDataPagesAreNamed() throws Exception {
+        // keep the footer, scribble over the middle of the column data
+        Path p = tmp.resolve("corrupt.parquet");
+        byte[] pq = Files.readAllBytes(TestData.resource("data/digits/digits.parquet"));
+        for (int i = 2000; i < 6000; i++) {
+            pq[i] = (byte) (i * 31);
+        }
+        Files.write(p, pq);
+        ArrowDataException e = assertThrows(ArrowDataException.class, () -> {
+            try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns("features", "label").allocator(al).build()) {
+                r.forEach(b -> { });
+            }
+        });
+        assertEquals(p.toString(), e.file());
+        assertEquals(0, e.rowGroup());
+    }
+
+    /** Stopping after one batch while the scan-ahead thread is decoding leaks nothing (checked by tearDown). */
+    @Test
+    void earlyCloseWithScanAhead() {
+        Path p = tmp.resolve("big.parquet");
+        try (TensorWriter w = TensorWriter.builder(p).column("x", DType.FLOAT32, 256).rowGroupRows(1000).allocator(al)
+                .build()) {
+            w.write(Tensor.fromArray(new float[20_000 * 256], 20_000, 256));
+        }
+        try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns("x").batchSize(100).scanRows(500).allocator(al)
+                .build()) {
+            Batch b = r.iterator().next();
+            assertArrayEquals(new int[] {100, 256}, b.features().shape());
+        }
+        assertEquals(0, al.getAllocatedMemory());
+    }
+
+    @Test
+    void missingPath() {
+        Path p = tmp.resolve("nope.parquet");
+        ArrowDataException e = assertThrows(ArrowDataException.class,
+                () -> ArrowTensorReader.builder(p).columns("x").allocator(al).build());
+        assertEquals(p.toString(), e.file());
+    }
+}

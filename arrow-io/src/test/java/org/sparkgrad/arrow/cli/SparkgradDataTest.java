@@ -1,0 +1,116 @@
+package org.sparkgrad.arrow.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkgrad.arrow.ArrowTensorReader;
+import org.sparkgrad.arrow.ParquetFooter;
+import org.sparkgrad.data.Batch;
+
+class SparkgradDataTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int rc, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = SparkgradData.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    static Path resource(String name) throws URISyntaxException {
+        return Path.of(SparkgradDataTest.class.getClassLoader().getResource(name).toURI());
+    }
+
+    static float[] floats(Path p) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] f = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(f);
+        return f;
+    }
+
+    @Test
+    void describeDigits() throws Exception {
+        Run r = run("describe", resource("data/digits/digits.parquet").toString(), "--shape", "features=1,8,8");
+        assertEquals(0, r.rc(), r.err());
+        float[] f = floats(resource("data/digits/features.f32"));
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
+        double sum = 0;
+        for (float v : f) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+            sum += v;
+        }
+        assertTrue(r.out().contains("rows: 1438"), r.out());
+        assertTrue(r.out().contains("row_groups=1"), r.out());
+        String stats = String.format(Locale.ROOT, "tensor [1, 8, 8]  min=%.6g max=%.6g mean=%.6g", min, max, sum / f.length);
+        assertTrue(r.out().contains(stats), "expected «" + stats + "» in\n" + r.out());
+        assertTrue(r.out().contains("label: Int(32, true)"), r.out());
+    }
+
+    @Test
+    void convertIrisThenRead() throws Exception {
+        Path out = tmp.resolve("iris.parquet");
+        Run r = run("convert", resource("data/iris").toString(), out.toString(), "--column", "features",
+                "--column", "labels:label", "--row-group-rows", "50");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("wrote 120 rows"), r.out());
+        assertEquals(3, ParquetFooter.read(out).rowGroups().size());
+        try (BufferAllocator al = new RootAllocator();
+                ArrowTensorReader rd = ArrowTensorReader.builder(out).columns("features", "label").batchSize(500)
+                        .allocator(al).build()) {
+            Batch b = rd.iterator().next();
+            assertArrayEquals(new int[] {120, 4}, b.features().shape());
+            assertArrayEquals(floats(resource("data/iris/features.f32")), b.features().toFloatArray());
+        }
+        Run d = run("describe", out.toString());
+        assertEquals(0, d.rc(), d.err());
+        assertTrue(d.out().contains("sparkgrad.shape.features = [4]"), d.out());
+    }
+
+    @Test
+    void windowsCommand() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("raw"));
+        ByteBuffer b = ByteBuffer.allocate(4 * 1 * 8 * 8 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 4 * 64; i++) {
+            b.putFloat(i);
+        }
+        Files.write(dir.resolve("v.f32"), b.array());
+        Files.writeString(dir.resolve("meta.json"),
+                "{\"files\":{\"v\":{\"file\":\"v.f32\",\"dtype\":\"float32\",\"shape\":[4,1,8,8]}}}");
+        Path out = tmp.resolve("w.parquet");
+        Run r = run("windows", dir.toString(), out.toString(), "--data", "v", "--history", "1", "--patch", "4,4",
+                "--stride", "4,4");
+        assertEquals(0, r.rc(), r.err());
+        // t in [1, 2], 2 x 2 patch origins
+        assertTrue(r.out().contains("wrote 8 windows"), r.out());
+        assertTrue(r.out().contains("input [1, 2, 1, 4, 4]"), r.out());
+        assertEquals(8, ParquetFooter.read(out).numRows());
+    }
+
+    @Test
+    void badInputExitCodes() {
+        Path missing = tmp.resolve("missing.parquet");
+        Run r = run("describe", missing.toString());
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains(missing.toString()), r.err());
+        assertEquals(2, run("describe").rc(), "usage error");
+        assertEquals(2, run("frobnicate").rc());
+    }
+}
