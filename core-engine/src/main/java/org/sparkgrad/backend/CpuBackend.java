@@ -612,6 +612,7 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
         return CpuConvKernels.avgPoolBackward(grad, w, inputShape);
+    }
 
     // ================================================================== normalisation (CpuNormKernels)
     @Override public Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
