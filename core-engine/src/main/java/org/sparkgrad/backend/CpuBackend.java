@@ -613,4 +613,61 @@ public final class CpuBackend implements Backend {
     @Override public Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
         return CpuConvKernels.avgPoolBackward(grad, w, inputShape);
     }
+
+    // ================================================================== normalisation (CpuNormKernels)
+    @Override public Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
+        return CpuNormKernels.layerNorm(this, x, normalizedNumel, weight, bias, eps, rms);
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight,
+                                                int normalizedNumel, boolean rms, boolean[] need) {
+        return CpuNormKernels.layerNormBackward(this, grad, x, mean, rstd, weight, normalizedNumel, rms, need);
+    }
+
+    @Override public Tensor[] batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                        boolean training, double momentum, double eps) {
+        return CpuNormKernels.batchNorm(this, x, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    @Override public Tensor[] batchNormBackward(Tensor grad, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd,
+                                                boolean training, boolean[] need) {
+        return CpuNormKernels.batchNormBackward(this, grad, x, weight, saveMean, saveInvstd, training, need);
+    }
+
+    @Override public Tensor[] groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        return CpuNormKernels.groupNorm(this, x, numGroups, weight, bias, eps);
+    }
+
+    @Override public Tensor[] groupNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int numGroups,
+                                                boolean[] need) {
+        return CpuNormKernels.groupNormBackward(this, grad, x, mean, rstd, weight, numGroups, need);
+    }
+
+    // ================================================================== attention (CpuAttentionKernels)
+    @Override public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep,
+                                           Tensor probs, Tensor out) {
+        CpuAttentionKernels.forward(this, q, k, v, mask, causal, scale, keep, probs, out);
+    }
+
+    @Override public void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale,
+                                            boolean causal, Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+        CpuAttentionKernels.backward(this, grad, q, k, v, probs, keep, scale, causal, gq, gk, gv, gLogits);
+    }
+
+    @Override public Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal) {
+        return CpuAttentionKernels.maskedSoftmax(this, scores, scale, mask, causal);
+    }
+
+    @Override public Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale) {
+        return CpuAttentionKernels.maskedSoftmaxBackward(this, grad, probs, scale);
+    }
+
+    // ================================================================== fully connected (CpuLinearKernels)
+    @Override public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return CpuLinearKernels.linear(this, x, weight, bias);
+    }
+
+    @Override public Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need) {
+        return CpuLinearKernels.linearBackward(this, grad, x, weight, need);
+    }
 }

@@ -42,6 +42,9 @@ final class CpuKernels {
             case LEAKY_RELU:
                 for (int i = from; i < to; i++) { float v = in[off + i]; out[i] = v > 0 ? v : a * v; }
                 return;
+            case GELU:
+                FastMath.gelu(in, off, out, from, to);
+                return;
             default:
                 for (int i = from; i < to; i++) out[i] = (float) op.apply(in[off + i], a, b);
         }
@@ -75,6 +78,9 @@ final class CpuKernels {
                 return;
             case SQUARE:
                 for (int i = from; i < to; i++) r[i] = 2 * g[go + i] * x[xo + i];
+                return;
+            case GELU:
+                FastMath.geluBackward(g, go, x, xo, r, from, to);
                 return;
             default:
                 for (int i = from; i < to; i++) {
