@@ -10,7 +10,7 @@ final class CpuKernels {
     static void unaryF(UnaryOp op, float[] in, int off, float[] out, int from, int to, float a, float b) {
         switch (op) {
             case RELU:
-                for (int i = from; i < to; i++) { float v = in[off + i]; out[i] = v > 0 ? v : 0f; }
+                for (int i = from; i < to; i++) out[i] = Math.max(in[off + i], 0f); // NaN stays NaN, as in PyTorch
                 return;
             case NEG:
                 for (int i = from; i < to; i++) out[i] = -in[off + i];
