@@ -21,7 +21,8 @@ import org.sparkgrad.tensor.Tensor;
 /**
  * The CUDA implementation of the engine's {@link Backend} SPI, registered for {@link Device.Type#CUDA} through
  * {@code META-INF/services/org.sparkgrad.backend.Backend}. Every method runs on the GPU with the kernels of
- * {@code src/main/cuda} (nothing falls back to the CPU); results are new contiguous CUDA tensors, computed
+ * {@code src/main/cuda} (nothing falls back to the CPU but the cases listed in the README: conv with more than 6 spatial
+ * dims and pooling windows that are neither regular nor adaptive); results are new contiguous CUDA tensors, computed
  * asynchronously on the calling thread's stream ({@link CudaDevice}). {@link #download} and the index ops
  * (which check their indices) synchronize.
  *
