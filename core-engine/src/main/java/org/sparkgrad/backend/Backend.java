@@ -191,6 +191,163 @@ public interface Backend {
         return onDevice(Backends.cpu().avgPoolBackward(onHost(grad), w, inputShape), grad);
     }
 
+
+    // ---------------------------------------------------------------- normalisation (ops.NormOps)
+    // As above, the defaults compute on the host through the CPU backend; device backends override them.
+    /**
+     * Layer norm ({@code rms=false}, Ba et al. 2016) or RMS norm ({@code rms=true}, Zhang and Sennrich 2019) of
+     * every row of {@code x} viewed as {@code (R, D)} with {@code D = normalizedNumel} (the trailing dims):
+     * {@code y = (x - mean) * rstd * weight + bias}, {@code rstd = 1 / sqrt(var + eps)} with the biased variance
+     * (two-pass), or {@code y = x * rstd * weight}, {@code rstd = 1 / sqrt(mean(x^2) + eps)}.
+     *
+     * @param weight null or {@code D} elements
+     * @param bias   null or {@code D} elements (ignored for RMS)
+     * @return {@code {y (x's shape), mean (R) or null for RMS, rstd (R)}}, all of x's dtype
+     */
+    default Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
+        return onDeviceAll(Backends.cpu().layerNorm(onHost(x), normalizedNumel, onHost(weight), onHost(bias), eps, rms), x);
+    }
+
+    /**
+     * Backward of {@link #layerNorm}: with {@code xhat = (x - mean) * rstd} (mean 0 for RMS) and
+     * {@code wg = grad * weight}, {@code dx = rstd * (wg - mean(wg) - xhat * mean(wg * xhat))} (RMS: without the
+     * {@code mean(wg)} term), {@code dweight = sum_rows grad * xhat}, {@code dbias = sum_rows grad}.
+     *
+     * @param need which of {@code {dx, dweight, dbias}} to compute
+     * @return {@code {dx, dweight, dbias}} (null where not needed); dweight/dbias have {@code D} elements, shaped as
+     *         {@code weight}
+     */
+    default Tensor[] layerNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int normalizedNumel,
+                                       boolean rms, boolean[] need) {
+        return onDeviceAll(Backends.cpu().layerNormBackward(onHost(grad), onHost(x), onHost(mean), onHost(rstd), onHost(weight),
+                normalizedNumel, rms, need), grad);
+    }
+
+    /**
+     * Batch norm (Ioffe and Szegedy 2015) of {@code x (N, C, *)} over every dim but 1. Training: batch mean and
+     * biased batch variance, and, when the running tensors are non-null, an in-place update
+     * {@code running = (1 - momentum) * running + momentum * stat} with the unbiased variance for
+     * {@code runningVar}. Evaluation: the running statistics.
+     *
+     * @return {@code {y, saveMean (C), saveInvstd (C)}}: the mean and {@code 1/sqrt(var + eps)} used
+     */
+    default Tensor[] batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training,
+                               double momentum, double eps) {
+        Tensor hm = onHost(runningMean), hv = onHost(runningVar);
+        Tensor[] r = Backends.cpu().batchNorm(onHost(x), onHost(weight), onHost(bias), hm, hv, training, momentum, eps);
+        if (training && runningMean != null) copy(onDevice(hm, runningMean), runningMean);
+        if (training && runningVar != null) copy(onDevice(hv, runningVar), runningVar);
+        return onDeviceAll(r, x);
+    }
+
+    /**
+     * Backward of {@link #batchNorm} given its saved mean/invstd. Training:
+     * {@code dx = invstd * w * (g - mean(g) - xhat * mean(g * xhat))} per channel; evaluation:
+     * {@code dx = g * w * invstd}. {@code dweight = sum g * xhat}, {@code dbias = sum g} over every dim but 1.
+     *
+     * @return {@code {dx, dweight (C), dbias (C)}}, null where {@code need} is false
+     */
+    default Tensor[] batchNormBackward(Tensor grad, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd, boolean training,
+                                       boolean[] need) {
+        return onDeviceAll(Backends.cpu().batchNormBackward(onHost(grad), onHost(x), onHost(weight), onHost(saveMean),
+                onHost(saveInvstd), training, need), grad);
+    }
+
+    /**
+     * Group norm (Wu and He 2018) of {@code x (N, C, *)}: statistics over each group of {@code C / numGroups}
+     * channels and all trailing dims, per-channel affine.
+     *
+     * @return {@code {y, mean (N, numGroups), rstd (N, numGroups)}}
+     */
+    default Tensor[] groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        return onDeviceAll(Backends.cpu().groupNorm(onHost(x), numGroups, onHost(weight), onHost(bias), eps), x);
+    }
+
+    /** Backward of {@link #groupNorm}; returns {@code {dx, dweight (C), dbias (C)}}, null where not needed. */
+    default Tensor[] groupNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int numGroups, boolean[] need) {
+        return onDeviceAll(Backends.cpu().groupNormBackward(onHost(grad), onHost(x), onHost(mean), onHost(rstd), onHost(weight),
+                numGroups, need), grad);
+    }
+
+    // ---------------------------------------------------------------- attention (ops.AttentionOps)
+    /**
+     * Fused attention forward (Vaswani et al. 2017) over a batch of matrices:
+     * {@code probs = softmax(scale * q k^T + mask)} along the last dim (max subtracted), then
+     * {@code out = (probs * keep) v}.
+     *
+     * <p>{@code q (..., L, E)}, {@code k (..., S, E)}, {@code v (..., S, Ev)} with identical leading (batch) shapes;
+     * any strides (broadcast batch dims allowed). {@code mask}: null, bool (true = may attend) or float (added),
+     * broadcastable to {@code (..., L, S)}. {@code causal}: key {@code j > i} is masked for query {@code i}.
+     * A row with every key masked gives NaN probabilities (as PyTorch's softmax of all {@code -inf}).
+     * {@code keep}: null or a float {@code (..., L, S)} multiplier (inverted-dropout mask).
+     *
+     * @param probs receives the probabilities: a contiguous {@code (..., L, S)} tensor of q's dtype
+     * @param out   receives the result: an {@code (..., L, Ev)} view whose last dim has stride 1 (it may be a
+     *              permuted view of a larger buffer)
+     */
+    default void attentionForward(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep,
+                                  Tensor probs, Tensor out) {
+        Tensor hp = Tensor.zeros(probs.dtype(), probs.shape()), ho = Tensor.zeros(out.dtype(), out.shape());
+        Backends.cpu().attentionForward(onHost(q), onHost(k), onHost(v), onHost(mask), causal, scale, onHost(keep), hp, ho);
+        copy(onDevice(hp, probs), probs);
+        copy(onDevice(ho, out), out);
+    }
+
+    /**
+     * Backward of {@link #attentionForward}: with {@code P = probs}, {@code A = P * keep}, {@code dA = grad v^T},
+     * {@code dZ = P * (dA * keep - rowsum(dA * keep * P))} (the gradient of the softmax logits),
+     * writes {@code gq = scale dZ k}, {@code gk = scale dZ^T q}, {@code gv = A^T grad}, and {@code dZ} itself into
+     * {@code gLogits}. Each destination may be null (not needed); non-null ones are views with unit last stride
+     * ({@code gLogits} contiguous {@code (..., L, S)}) and are overwritten. {@code causal} must be the forward's flag
+     * (the zero blocks above the diagonal may then be skipped).
+     */
+    default void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale, boolean causal,
+                                   Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+        Tensor[] dst = {gq, gk, gv, gLogits};
+        Tensor[] host = new Tensor[4];
+        for (int i = 0; i < 4; i++) host[i] = dst[i] == null ? null : Tensor.zeros(dst[i].dtype(), dst[i].shape());
+        Backends.cpu().attentionBackward(onHost(grad), onHost(q), onHost(k), onHost(v), onHost(probs), onHost(keep), scale, causal,
+                host[0], host[1], host[2], host[3]);
+        for (int i = 0; i < 4; i++) if (dst[i] != null) copy(onDevice(host[i], dst[i]), dst[i]);
+    }
+
+    /**
+     * In place on contiguous {@code scores (..., L, S)}: {@code scores = softmax(scale * scores + mask)} with the
+     * mask and causal conventions of {@link #attentionForward}; returns {@code scores}.
+     */
+    default Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal) {
+        Tensor h = onHost(scores);
+        Backends.cpu().maskedSoftmax_(h, scale, onHost(mask), causal);
+        copy(onDevice(h, scores), scores);
+        return scores;
+    }
+
+    /**
+     * Backward of {@link #maskedSoftmax_} given its output {@code probs}: {@code scale * probs * (grad - rowsum(grad * probs))}
+     * (a new contiguous tensor).
+     */
+    default Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale) {
+        return onDevice(Backends.cpu().maskedSoftmaxBackward(onHost(grad), onHost(probs), scale), grad);
+    }
+
+    // ---------------------------------------------------------------- fully connected layer (ops.LinearOps)
+    /**
+     * {@code y = x W^T + b} for a batch of rows: {@code x (N, in)} and {@code weight (out, in)} with any strides
+     * that have a unit stride in one of the two dims (transposed views are read in place), {@code bias (out)} or null.
+     * Returns a contiguous {@code (N, out)} tensor of x's dtype (float32/float64).
+     */
+    default Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return onDevice(Backends.cpu().linear(onHost(x), onHost(weight), onHost(bias)), x);
+    }
+
+    /**
+     * Backward of {@link #linear}: {@code dx = grad W (N, in)}, {@code dweight = grad^T x (out, in)},
+     * {@code dbias = sum over rows of grad (out)}; {@code need} says which of the three to compute (null otherwise).
+     */
+    default Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need) {
+        return onDeviceAll(Backends.cpu().linearBackward(onHost(grad), onHost(x), onHost(weight), need), grad);
+    }
+
     /** A contiguous host copy of {@code t} (null stays null), for the host fallbacks above. */
     private Tensor onHost(Tensor t) {
         return t == null ? null : new Tensor(download(t), t.shape());
@@ -199,5 +356,12 @@ public interface Backend {
     /** Uploads a host result to the device of {@code like}. */
     private Tensor onDevice(Tensor host, Tensor like) {
         return new Tensor(upload((CpuStorage) host.storage(), like.device()), host.shape());
+    }
+
+    /** Uploads each non-null host result to the device of {@code like}. */
+    private Tensor[] onDeviceAll(Tensor[] host, Tensor like) {
+        Tensor[] r = new Tensor[host.length];
+        for (int i = 0; i < host.length; i++) r[i] = host[i] == null ? null : onDevice(host[i], like);
+        return r;
     }
 }

@@ -249,6 +249,10 @@ public final class CpuBackend implements Backend {
         if (!x.dtype().isFloatingPoint() && !intSum) {
             throw new IllegalArgumentException(op + " is not supported for dtype " + x.dtype().torchName());
         }
+        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype() == DType.FLOAT32 && x.isContiguous() && isLeadingPrefix(dims)
+                && dims.length > 0 && dims.length < x.dim()) {
+            return sumLeadingDims(op, x, dims, keepdim);
+        }
         Rows r = toRows(x, dims, keepdim);
         if (r.len == 0 && (op == ReduceOp.AMAX || op == ReduceOp.AMIN)) {
             throw new IllegalArgumentException(op.name().toLowerCase() + "(): Expected reduction dim to have non-zero size for input of shape "
@@ -283,6 +287,43 @@ public final class CpuBackend implements Backend {
                 for (int row = from; row < to; row++) od[row] = CpuKernels.reduceRowD(op, d, base + row * len, len);
             });
         }
+        return out;
+    }
+
+    private static boolean isLeadingPrefix(int[] dims) {
+        for (int i = 0; i < dims.length; i++) if (dims[i] != i) return false;
+        return true;
+    }
+
+    /**
+     * Sum (or mean) of a contiguous float32 tensor over its leading dims without a transposing copy: rows of
+     * the trailing block are accumulated column-wise in double, in parallel over column ranges.
+     */
+    private Tensor sumLeadingDims(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
+        int[] xs = x.shapeRef();
+        int rows = 1;
+        for (int d : dims) rows *= xs[d];
+        int cols = x.numel() / Math.max(rows, 1);
+        int[] outShape;
+        if (keepdim) {
+            outShape = xs.clone();
+            for (int d : dims) outShape[d] = 1;
+        } else {
+            outShape = Arrays.copyOfRange(xs, dims.length, xs.length);
+        }
+        Tensor out = newTensor(DType.FLOAT32, outShape);
+        float[] in = st(x).f, o = st(out).f;
+        int base = x.storageOffset();
+        double scale = op == ReduceOp.MEAN ? 1.0 / rows : 1.0;
+        final int fr = rows;
+        Parallel.range(cols, rows, (c0, c1) -> {
+            double[] acc = new double[c1 - c0];
+            for (int r = 0; r < fr; r++) {
+                int off = base + r * cols;
+                for (int c = c0; c < c1; c++) acc[c - c0] += in[off + c];
+            }
+            for (int c = c0; c < c1; c++) o[c] = (float) (acc[c - c0] * scale);
+        });
         return out;
     }
 
@@ -612,5 +653,62 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
         return CpuConvKernels.avgPoolBackward(grad, w, inputShape);
+    }
+
+    // ================================================================== normalisation (CpuNormKernels)
+    @Override public Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
+        return CpuNormKernels.layerNorm(this, x, normalizedNumel, weight, bias, eps, rms);
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight,
+                                                int normalizedNumel, boolean rms, boolean[] need) {
+        return CpuNormKernels.layerNormBackward(this, grad, x, mean, rstd, weight, normalizedNumel, rms, need);
+    }
+
+    @Override public Tensor[] batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                        boolean training, double momentum, double eps) {
+        return CpuNormKernels.batchNorm(this, x, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    @Override public Tensor[] batchNormBackward(Tensor grad, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd,
+                                                boolean training, boolean[] need) {
+        return CpuNormKernels.batchNormBackward(this, grad, x, weight, saveMean, saveInvstd, training, need);
+    }
+
+    @Override public Tensor[] groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        return CpuNormKernels.groupNorm(this, x, numGroups, weight, bias, eps);
+    }
+
+    @Override public Tensor[] groupNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int numGroups,
+                                                boolean[] need) {
+        return CpuNormKernels.groupNormBackward(this, grad, x, mean, rstd, weight, numGroups, need);
+    }
+
+    // ================================================================== attention (CpuAttentionKernels)
+    @Override public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep,
+                                           Tensor probs, Tensor out) {
+        CpuAttentionKernels.forward(this, q, k, v, mask, causal, scale, keep, probs, out);
+    }
+
+    @Override public void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale,
+                                            boolean causal, Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+        CpuAttentionKernels.backward(this, grad, q, k, v, probs, keep, scale, causal, gq, gk, gv, gLogits);
+    }
+
+    @Override public Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal) {
+        return CpuAttentionKernels.maskedSoftmax(this, scores, scale, mask, causal);
+    }
+
+    @Override public Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale) {
+        return CpuAttentionKernels.maskedSoftmaxBackward(this, grad, probs, scale);
+    }
+
+    // ================================================================== fully connected (CpuLinearKernels)
+    @Override public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return CpuLinearKernels.linear(this, x, weight, bias);
+    }
+
+    @Override public Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need) {
+        return CpuLinearKernels.linearBackward(this, grad, x, weight, need);
     }
 }

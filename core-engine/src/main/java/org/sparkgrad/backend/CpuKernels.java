@@ -10,7 +10,7 @@ final class CpuKernels {
     static void unaryF(UnaryOp op, float[] in, int off, float[] out, int from, int to, float a, float b) {
         switch (op) {
             case RELU:
-                for (int i = from; i < to; i++) { float v = in[off + i]; out[i] = v > 0 ? v : 0f; }
+                for (int i = from; i < to; i++) out[i] = Math.max(in[off + i], 0f); // NaN stays NaN, as in PyTorch
                 return;
             case NEG:
                 for (int i = from; i < to; i++) out[i] = -in[off + i];
@@ -41,6 +41,9 @@ final class CpuKernels {
                 return;
             case LEAKY_RELU:
                 for (int i = from; i < to; i++) { float v = in[off + i]; out[i] = v > 0 ? v : a * v; }
+                return;
+            case GELU:
+                FastMath.gelu(in, off, out, from, to);
                 return;
             default:
                 for (int i = from; i < to; i++) out[i] = (float) op.apply(in[off + i], a, b);
@@ -75,6 +78,9 @@ final class CpuKernels {
                 return;
             case SQUARE:
                 for (int i = from; i < to; i++) r[i] = 2 * g[go + i] * x[xo + i];
+                return;
+            case GELU:
+                FastMath.geluBackward(g, go, x, xo, r, from, to);
                 return;
             default:
                 for (int i = from; i < to; i++) {

@@ -3,7 +3,6 @@ package org.sparkgrad.nn;
 import org.sparkgrad.autograd.Function;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Generator;
-import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Tensor;
 
 /**
@@ -14,17 +13,13 @@ public final class F {
     private F() {}
 
     /**
-     * {@code y = x W^T + b}: x {@code (*, in)}, weight {@code (out, in)}, bias {@code (out)} or null.
+     * {@code y = x W^T + b}: x {@code (*, in)}, weight {@code (out, in)}, bias {@code (out)} or null; one fused op
+     * (bias accumulated by the GEMM, see {@link org.sparkgrad.ops.LinearOps}).
      *
      * @throws IllegalArgumentException when x's last dim differs from in, naming both shapes
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        if (x.dim() == 0 || x.size(-1) != weight.size(-1)) {
-            throw new IllegalArgumentException("linear: input of shape " + Shape.str(x.shape()) + " does not match weight of shape "
-                    + Shape.str(weight.shape()) + " (expected last input dim " + weight.size(-1) + ")");
-        }
-        Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return org.sparkgrad.ops.LinearOps.linear(x, weight, bias);
     }
 
     /**
@@ -61,5 +56,56 @@ public final class F {
         if (p == 1) return x.mul(0.0);
         Tensor keep = Tensor.rand(g, x.shape()).ge(p).to(x.dtype()).mul(1 / (1 - p)).to(x.device());
         return x.mul(keep);
+    }
+
+    // ------------------------------------------------------------------ normalisation and attention
+    /**
+     * {@code F.layer_norm}: normalises over the trailing {@code normalizedShape} dims (Ba et al. 2016).
+     *
+     * @see org.sparkgrad.ops.NormOps#layerNorm
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return org.sparkgrad.ops.NormOps.layerNorm(x, normalizedShape, weight, bias, eps);
+    }
+
+    /**
+     * {@code F.rms_norm} (PyTorch 2.4+): {@code x / sqrt(mean(x^2) + eps) * weight} over the trailing dims (Zhang and
+     * Sennrich 2019); eps null = {@code finfo(dtype).eps}.
+     *
+     * @see org.sparkgrad.ops.NormOps#rmsNorm
+     */
+    public static Tensor rmsNorm(Tensor x, int[] normalizedShape, Tensor weight, Double eps) {
+        return org.sparkgrad.ops.NormOps.rmsNorm(x, normalizedShape, weight, eps);
+    }
+
+    /**
+     * {@code F.batch_norm} over every dim of {@code (N, C, *)} but 1 (Ioffe and Szegedy 2015); running statistics are
+     * updated in place in training, with the unbiased variance.
+     *
+     * @see org.sparkgrad.ops.NormOps#batchNorm
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                                   double momentum, double eps) {
+        return org.sparkgrad.ops.NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
+     * {@code F.group_norm} of {@code (N, C, *)} with {@code numGroups} groups of channels (Wu and He 2018).
+     *
+     * @see org.sparkgrad.ops.NormOps#groupNorm
+     */
+    public static Tensor groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        return org.sparkgrad.ops.NormOps.groupNorm(x, numGroups, weight, bias, eps);
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention} (PyTorch 2.x): {@code softmax(q k^T * scale + mask) v} with a bool mask
+     * that is true where attention is allowed (Vaswani et al. 2017).
+     *
+     * @see org.sparkgrad.ops.AttentionOps#scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, Double, Generator)
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP, boolean isCausal,
+                                                   Double scale, Generator generator) {
+        return org.sparkgrad.ops.AttentionOps.scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, scale, generator);
     }
 }

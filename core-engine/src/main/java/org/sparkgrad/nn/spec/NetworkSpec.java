@@ -69,6 +69,32 @@ public final class NetworkSpec {
         register("Softmax", (c, g) -> new Softmax(c.path("dim").asInt(-1)));
         register("LogSoftmax", (c, g) -> new LogSoftmax(c.path("dim").asInt(-1)));
         ConvLayerSpecs.registerAll();
+        register("BatchNorm1d", (c, g) -> new BatchNorm1d(req(c, "num_features"), c.path("eps").asDouble(1e-5), momentum(c),
+                c.path("affine").asBoolean(true), c.path("track_running_stats").asBoolean(true)));
+        register("BatchNorm2d", (c, g) -> new BatchNorm2d(req(c, "num_features"), c.path("eps").asDouble(1e-5), momentum(c),
+                c.path("affine").asBoolean(true), c.path("track_running_stats").asBoolean(true)));
+        register("BatchNorm3d", (c, g) -> new BatchNorm3d(req(c, "num_features"), c.path("eps").asDouble(1e-5), momentum(c),
+                c.path("affine").asBoolean(true), c.path("track_running_stats").asBoolean(true)));
+        register("LayerNorm", (c, g) -> new LayerNorm(ints(c, "normalized_shape"), c.path("eps").asDouble(1e-5),
+                c.path("elementwise_affine").asBoolean(true), c.path("bias").asBoolean(true)));
+        register("RMSNorm", (c, g) -> new RMSNorm(ints(c, "normalized_shape"), c.hasNonNull("eps") ? c.get("eps").asDouble() : null,
+                c.path("elementwise_affine").asBoolean(true)));
+        register("GroupNorm", (c, g) -> new GroupNorm(req(c, "num_groups"), req(c, "num_channels"), c.path("eps").asDouble(1e-5),
+                c.path("affine").asBoolean(true)));
+        register("TransformerEncoderLayer", (c, g) -> new TransformerEncoderLayer(req(c, "d_model"), req(c, "nhead"),
+                c.path("dim_feedforward").asInt(2048), c.path("dropout").asDouble(0.1),
+                "gelu".equals(c.path("activation").asText("relu")) ? TransformerEncoderLayer.Activation.GELU
+                        : TransformerEncoderLayer.Activation.RELU, c.path("layer_norm_eps").asDouble(1e-5),
+                c.path("batch_first").asBoolean(true), c.path("norm_first").asBoolean(false), c.path("bias").asBoolean(true), g));
+        register("GPT", (c, g) -> new GPT(new GPT.Config(req(c, "vocab_size"), req(c, "block_size"), req(c, "n_layer"), req(c, "n_head"),
+                req(c, "n_embd"), c.path("dropout").asDouble(0.0), c.path("bias").asBoolean(true)), g));
+    }
+
+    /** PyTorch's batch-norm momentum: absent = 0.1, null = cumulative average. */
+    private static Double momentum(JsonNode c) {
+        JsonNode m = c.get("momentum");
+        if (m == null) return 0.1;
+        return m.isNull() ? null : m.asDouble();
     }
 
     private final JsonNode spec;
