@@ -18,6 +18,7 @@ public class ArrowDataException extends RuntimeException {
     private final String column;
     private final long row;
     private final int rowGroup;
+    private final String problem;
 
     /**
      * @param message what is wrong
@@ -33,6 +34,7 @@ public class ArrowDataException extends RuntimeException {
         this.column = column;
         this.row = row;
         this.rowGroup = rowGroup;
+        this.problem = message;
     }
 
     public ArrowDataException(String message, Object file, String column, long row, int rowGroup) {
@@ -51,6 +53,11 @@ public class ArrowDataException extends RuntimeException {
             sb.append(", rowGroup=").append(rowGroup);
         }
         return sb.append(']').toString();
+    }
+
+    /** What is wrong, without the file/column/row suffix of {@link #getMessage()}. */
+    public String problem() {
+        return problem;
     }
 
     /** The file, or {@code null} when not known. */

@@ -152,6 +152,22 @@ public final class ArrowTensors {
         return new Batch(ts);
     }
 
+    /**
+     * Reads rows {@code [from, to)} of the given columns of a batch into heap arrays (one bulk copy per column), for
+     * callers that pack rows into their own buffers (Spark's partition-to-Arrow adapter). {@code src} names the rows in
+     * errors: {@link ArrowDataException#row()} is {@code src.firstRow() + i} for vector index {@code i}.
+     *
+     * @throws ArrowDataException on a missing column, wrong type, null, wrong list length, or NaN/Inf under FAIL
+     */
+    public static List<ColumnData> readColumns(VectorSchemaRoot root, List<TensorColumn> columns, int from, int to,
+            NonFinitePolicy policy, Source src) {
+        List<TensorColumn.Resolved> rs = new ArrayList<>();
+        for (TensorColumn c : columns) {
+            rs.add(c.resolve(root.getSchema(), src.file()));
+        }
+        return readRows(root, rs, from, to, policy, src, null);
+    }
+
     /** Counters of what a {@link NonFinitePolicy} changed. Thread-safe. */
     public static final class Stats {
         final java.util.concurrent.atomic.AtomicLong skippedRows = new java.util.concurrent.atomic.AtomicLong();

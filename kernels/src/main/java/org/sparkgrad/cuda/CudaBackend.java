@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.function.IntFunction;
 import org.sparkgrad.backend.Backend;
 import org.sparkgrad.backend.BinaryOp;
+import org.sparkgrad.backend.PoolWindows;
 import org.sparkgrad.backend.ReduceOp;
 import org.sparkgrad.backend.Strided;
 import org.sparkgrad.backend.UnaryOp;
@@ -20,7 +21,8 @@ import org.sparkgrad.tensor.Tensor;
 /**
  * The CUDA implementation of the engine's {@link Backend} SPI, registered for {@link Device.Type#CUDA} through
  * {@code META-INF/services/org.sparkgrad.backend.Backend}. Every method runs on the GPU with the kernels of
- * {@code src/main/cuda} (nothing falls back to the CPU); results are new contiguous CUDA tensors, computed
+ * {@code src/main/cuda} (nothing falls back to the CPU but the cases listed in the README: conv with more than 6 spatial
+ * dims and pooling windows that are neither regular nor adaptive); results are new contiguous CUDA tensors, computed
  * asynchronously on the calling thread's stream ({@link CudaDevice}). {@link #download} and the index ops
  * (which check their indices) synchronize.
  *
@@ -608,6 +610,568 @@ public final class CudaBackend implements Backend {
                         .ptr((jcuda.driver.CUdeviceptr) flag.handle()));
         CudaLaunch.written(target);
         raiseIfFlagged(d, flag, dim, size);
+    }
+
+    // ================================================================== convolution and pooling (N-d)
+    // Native: im2col/col2im kernels (conv.cu) and the GEMM (gemm.cu); the kernels support 1..6 spatial dims, more
+    // spatial dims keep the SPI's host default (documented in the README).
+
+    private static Tensor view(Tensor t, int[] shape, int[] strides) {
+        return new Tensor(t.storage(), t.storageOffset(), shape, strides);
+    }
+
+    /** A contiguous tensor seen with another shape of the same size. */
+    private static Tensor reshaped(Tensor contiguous, int... shape) {
+        return view(contiguous, shape, TensorDesc.contiguousStrides(shape));
+    }
+
+    /** The last two dims swapped (a view). */
+    private static Tensor transposeLast(Tensor t) {
+        int r = t.dim();
+        int[] s = t.shape(), st = t.strides();
+        int a = s[r - 1];
+        s[r - 1] = s[r - 2];
+        s[r - 2] = a;
+        a = st[r - 1];
+        st[r - 1] = st[r - 2];
+        st[r - 2] = a;
+        return view(t, s, st);
+    }
+
+    private static int[] spatialOf(Tensor t) {
+        return Arrays.copyOfRange(t.shapeRef(), 2, t.dim());
+    }
+
+    private static int[] withSpatial(int n, int c, int[] spatial) {
+        int[] r = new int[spatial.length + 2];
+        r[0] = n;
+        r[1] = c;
+        System.arraycopy(spatial, 0, r, 2, spatial.length);
+        return r;
+    }
+
+    /** A per-channel vector {@code (C)} seen as {@code (1, C, 1, ..., 1)} of the given rank. */
+    private static Tensor channelView(Tensor v, int rank) {
+        int[] shape = new int[rank], strides = new int[rank];
+        Arrays.fill(shape, 1);
+        shape[1] = v.numel();
+        strides[1] = v.dim() == 0 ? 0 : v.stride(v.dim() - 1);
+        return view(v, shape, strides);
+    }
+
+    private static Tensor scalar(double v, DType dt) {
+        return Tensor.scalar(v, dt);
+    }
+
+    private static boolean nativeSpatial(int nd) {
+        return nd >= 1 && nd <= WindowGeometry.MAX_SPATIAL;
+    }
+
+    @Override
+    public Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        if (!nativeSpatial(kernel.length)) return Backend.super.im2col(x, kernel, stride, padding, dilation);
+        return CudaOps.im2col(x, WindowGeometry.conv(spatialOf(x), kernel, stride, padding, dilation));
+    }
+
+    @Override
+    public Tensor col2im(Tensor cols, int[] inputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        if (!nativeSpatial(kernel.length)) return Backend.super.col2im(cols, inputSize, kernel, stride, padding, dilation);
+        WindowGeometry g = WindowGeometry.conv(inputSize, kernel, stride, padding, dilation);
+        long kp = g.kernelProduct();
+        if (cols.dim() != 3 || cols.size(1) % kp != 0) {
+            throw new IllegalArgumentException("col2im: columns " + Shape.str(cols.shapeRef()) + " do not match the kernel "
+                    + Arrays.toString(kernel));
+        }
+        return CudaOps.col2im(cols, (int) (cols.size(1) / kp), g);
+    }
+
+    private static void checkConv(Tensor x, Tensor weight, int groups, String op) {
+        requireFloat(x, op);
+        if (weight.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(op + ": expected one dtype, got " + x.dtype().torchName() + " and "
+                    + weight.dtype().torchName());
+        }
+        if (groups < 1 || weight.dim() != x.dim() || weight.size(0) % groups != 0) {
+            throw new IllegalArgumentException(op + ": weight " + Shape.str(weight.shapeRef()) + " does not fit input "
+                    + Shape.str(x.shapeRef()) + " with " + groups + " groups");
+        }
+    }
+
+    /** Per group {@code W_g (O/g, C/g * kp) @ cols_g (C/g * kp, out)}, batched over (N, groups) in one GEMM call. */
+    @Override
+    public Tensor conv(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (!nativeSpatial(x.dim() - 2)) return Backend.super.conv(x, weight, bias, stride, padding, dilation, groups);
+        checkConv(x, weight, groups, "conv");
+        CudaDevice d = devOf(x, weight, bias);
+        int n = x.size(0), c = x.size(1), o = weight.size(0), cg = weight.size(1), og = o / groups;
+        if (cg * groups != c) {
+            throw new IllegalArgumentException("conv: expected input " + Shape.str(x.shapeRef()) + " to have " + cg * groups
+                    + " channels for weight " + Shape.str(weight.shapeRef()) + " and " + groups + " groups");
+        }
+        WindowGeometry g = WindowGeometry.conv(spatialOf(x), spatialOf(weight), stride, padding, dilation);
+        int kk = Math.toIntExact(cg * g.kernelProduct()), op = Math.toIntExact(g.outputProduct());
+        Tensor cols = CudaOps.im2col(x, g);
+        Tensor wc = contiguousOn(d, weight);
+        Tensor a = view(wc, new int[] {n, groups, og, kk}, new int[] {0, og * kk, kk, 1});
+        Tensor b = view(cols, new int[] {n, groups, kk, op}, new int[] {groups * kk * op, kk * op, op, 1});
+        Tensor y = reshaped(matmul(a, b), withSpatial(n, o, g.out()));
+        if (bias != null) binaryInPlace(BinaryOp.ADD, y, channelView(on(d, bias), y.dim()));
+        return y;
+    }
+
+    /** Per group {@code W_g^T (C/g * kp, O/g) @ grad_g (O/g, out)} in one batched GEMM, then col2im. */
+    @Override
+    public Tensor convBackwardInput(Tensor grad, Tensor weight, int[] inputSize, int[] stride, int[] padding, int[] dilation,
+                                    int groups) {
+        if (!nativeSpatial(inputSize.length)) {
+            return Backend.super.convBackwardInput(grad, weight, inputSize, stride, padding, dilation, groups);
+        }
+        checkConv(grad, weight, groups, "conv backward (input)");
+        CudaDevice d = devOf(grad, weight);
+        WindowGeometry g = WindowGeometry.conv(inputSize, spatialOf(weight), stride, padding, dilation);
+        if (!Arrays.equals(g.out(), spatialOf(grad)) || grad.size(1) != weight.size(0)) {
+            throw new IllegalArgumentException("conv backward (input): gradient " + Shape.str(grad.shapeRef())
+                    + " does not match weight " + Shape.str(weight.shapeRef()) + " and input size " + Arrays.toString(inputSize));
+        }
+        int n = grad.size(0), o = grad.size(1), cg = weight.size(1), c = cg * groups, og = o / groups;
+        int kk = Math.toIntExact(cg * g.kernelProduct()), op = Math.toIntExact(g.outputProduct());
+        Tensor gc = contiguousOn(d, grad), wc = contiguousOn(d, weight);
+        Tensor a = view(wc, new int[] {n, groups, kk, og}, new int[] {0, og * kk, 1, kk});
+        Tensor b = view(gc, new int[] {n, groups, og, op}, new int[] {o * op, og * op, op, 1});
+        Tensor cols = reshaped(matmul(a, b), n, c * (int) g.kernelProduct(), op);
+        return CudaOps.col2im(cols, c, g);
+    }
+
+    /**
+     * Per group {@code grad_g (O/g, N*out) @ cols_g^T (N*out, C/g * kp)}: the batch is folded into the GEMM's inner
+     * dimension (grad and columns permuted to channel-major once), so the GEMM itself sums over the batch.
+     */
+    @Override
+    public Tensor convBackwardWeight(Tensor x, Tensor grad, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                     int groups) {
+        if (!nativeSpatial(kernelSize.length)) {
+            return Backend.super.convBackwardWeight(x, grad, kernelSize, stride, padding, dilation, groups);
+        }
+        requireFloat(x, "conv backward (weight)");
+        if (grad.dtype() != x.dtype() || grad.dim() != x.dim() || groups < 1 || grad.size(1) % groups != 0) {
+            throw new IllegalArgumentException("conv backward (weight): gradient " + Shape.str(grad.shapeRef()) + " "
+                    + grad.dtype().torchName() + " does not fit input " + Shape.str(x.shapeRef()) + " " + x.dtype().torchName()
+                    + " with " + groups + " groups");
+        }
+        CudaDevice d = devOf(x, grad);
+        WindowGeometry g = WindowGeometry.conv(spatialOf(x), kernelSize, stride, padding, dilation);
+        int n = x.size(0), c = x.size(1), o = grad.size(1), og = o / groups, cg = c / groups;
+        if (cg * groups != c || !Arrays.equals(g.out(), spatialOf(grad)) || grad.size(0) != n) {
+            throw new IllegalArgumentException("conv backward (weight): input " + Shape.str(x.shapeRef()) + " and gradient "
+                    + Shape.str(grad.shapeRef()) + " do not match kernel " + Arrays.toString(kernelSize) + " and " + groups
+                    + " groups");
+        }
+        int kp = Math.toIntExact(g.kernelProduct()), kk = cg * kp, op = Math.toIntExact(g.outputProduct());
+        int m = n * op;
+        Tensor cols = CudaOps.im2col(x, g);                                   // (N, C*kp, out)
+        Tensor colsT = contiguousOn(d, view(cols, new int[] {c * kp, n, op}, new int[] {op, c * kp * op, 1}));
+        Tensor gc = contiguousOn(d, grad);
+        Tensor gradT = contiguousOn(d, view(gc, new int[] {o, n, op}, new int[] {op, o * op, 1}));
+        Tensor a = view(gradT, new int[] {groups, og, m}, new int[] {og * m, m, 1});
+        Tensor b = view(colsT, new int[] {groups, m, kk}, new int[] {kk * m, 1, m});
+        int[] wShape = new int[kernelSize.length + 2];
+        wShape[0] = o;
+        wShape[1] = cg;
+        System.arraycopy(kernelSize, 0, wShape, 2, kernelSize.length);
+        return reshaped(matmul(a, b), wShape);
+    }
+
+    /** The pooling kernels' description of {@link PoolWindows}, or null when the windows are none they know. */
+    static final class PoolPlan {
+        final WindowGeometry geometry;
+        final boolean adaptive;
+        final boolean countIncludePad;
+        final int divisorOverride;
+
+        PoolPlan(WindowGeometry geometry, boolean adaptive, boolean countIncludePad, int divisorOverride) {
+            this.geometry = geometry;
+            this.adaptive = adaptive;
+            this.countIncludePad = countIncludePad;
+            this.divisorOverride = divisorOverride;
+        }
+    }
+
+    /**
+     * Recognises regular windows (constant taps k, start {@code i*s - p}; for avg the divisor rule: clipped count,
+     * count with padding, or an override) and adaptive windows (PyTorch's bins, divisor = bin size).
+     */
+    static PoolPlan poolPlan(PoolWindows w, boolean avg) {
+        int nd = w.spatialDims();
+        if (!nativeSpatial(nd)) return null;
+        for (int o : w.outputSize) if (o < 1) return null;
+        int[] k = new int[nd], s = new int[nd], p = new int[nd], dil = w.dilation.clone();
+        boolean regular = true;
+        for (int d = 0; d < nd && regular; d++) {
+            int out = w.outputSize[d];
+            k[d] = w.taps[d][0];
+            p[d] = -w.start[d][0];
+            s[d] = out > 1 ? w.start[d][1] - w.start[d][0] : 1;
+            regular = k[d] >= 1 && p[d] >= 0 && s[d] >= 1 && dil[d] >= 1;
+            for (int i = 0; i < out && regular; i++) {
+                regular = w.taps[d][i] == k[d] && w.start[d][i] == i * s[d] - p[d];
+            }
+        }
+        if (regular && (!avg || allOnes(dil))) {
+            WindowGeometry g = WindowGeometry.of(w.inputSize, k, s, p, dil, w.outputSize);
+            if (!avg) return new PoolPlan(g, false, false, 0);
+            if (divisorsMatch(w, k, p, false)) return new PoolPlan(g, false, false, 0);
+            if (divisorsMatch(w, k, p, true)) return new PoolPlan(g, false, true, 0);
+            int override = divisorOverride(w);
+            if (override > 0) return new PoolPlan(g, false, false, override);
+            return null;
+        }
+        if (!allOnes(dil)) return null;
+        for (int d = 0; d < nd; d++) {
+            int in = w.inputSize[d], out = w.outputSize[d];
+            for (int i = 0; i < out; i++) {
+                int st = (int) Math.floorDiv((long) i * in, out);
+                int en = (int) -Math.floorDiv(-(long) (i + 1) * in, out);
+                if (w.start[d][i] != st || w.taps[d][i] != en - st || (avg && w.divisor[d][i] != en - st)) return null;
+            }
+        }
+        return new PoolPlan(WindowGeometry.adaptive(w.inputSize, w.outputSize), true, false, 0);
+    }
+
+    private static boolean allOnes(int[] a) {
+        for (int v : a) if (v != 1) return false;
+        return true;
+    }
+
+    /** Whether the kernel's divisor rule (pool.cu sg_avg_divisor) gives w's divisors, per dim. */
+    private static boolean divisorsMatch(PoolWindows w, int[] k, int[] p, boolean countIncludePad) {
+        for (int d = 0; d < w.spatialDims(); d++) {
+            for (int i = 0; i < w.outputSize[d]; i++) {
+                int st = w.start[d][i];
+                int en = Math.min(st + k[d], w.inputSize[d] + p[d]);
+                int div = countIncludePad ? en - st : Math.min(en, w.inputSize[d]) - Math.max(st, 0);
+                if (w.divisor[d][i] != div) return false;
+            }
+        }
+        return true;
+    }
+
+    /** The constant divisor of PoolWindows.regular's override (dim 0 holds it, the others 1), or 0. */
+    private static int divisorOverride(PoolWindows w) {
+        double v = w.divisor[0][0];
+        if (v < 1 || v != Math.rint(v) || v > Integer.MAX_VALUE) return 0;
+        for (int d = 0; d < w.spatialDims(); d++) {
+            for (double x : w.divisor[d]) if (x != (d == 0 ? v : 1)) return 0;
+        }
+        return (int) v;
+    }
+
+    private static void checkPoolInput(Tensor x, PoolWindows w, String op) {
+        if (x.dim() != w.spatialDims() + 2 || !Arrays.equals(spatialOf(x), w.inputSize)) {
+            throw new IllegalArgumentException(op + ": input " + Shape.str(x.shapeRef()) + " does not match the windows over "
+                    + Arrays.toString(w.inputSize));
+        }
+    }
+
+    @Override
+    public Tensor[] maxPool(Tensor x, PoolWindows w) {
+        PoolPlan plan = poolPlan(w, false);
+        if (plan == null) return Backend.super.maxPool(x, w);
+        checkPoolInput(x, w, "max_pool");
+        return plan.adaptive ? CudaOps.adaptiveMaxPool(x, plan.geometry) : CudaOps.maxPool(x, plan.geometry);
+    }
+
+    /** A scatter-add of each (n, c) plane's gradients to its indices; needs no window geometry. */
+    @Override
+    public Tensor maxPoolBackward(Tensor grad, Tensor indices, int[] inputShape) {
+        requireFloat(grad, "max_pool backward");
+        CudaDevice d = devOf(grad, indices);
+        if (indices.dtype() != DType.INT64 || !Arrays.equals(grad.shapeRef(), indices.shapeRef())
+                || grad.dim() != inputShape.length || grad.dim() < 3 || grad.size(0) != inputShape[0] || grad.size(1) != inputShape[1]) {
+            throw new IllegalArgumentException("max_pool backward: gradient " + Shape.str(grad.shapeRef()) + ", indices "
+                    + Shape.str(indices.shapeRef()) + " " + indices.dtype().torchName() + " and input " + Shape.str(inputShape)
+                    + " do not match");
+        }
+        Tensor gin = new Tensor(CudaStorage.allocate(d, grad.dtype(), Shape.numel(inputShape), true), inputShape.clone());
+        int planes = inputShape[0] * inputShape[1];
+        int ip = planes == 0 ? 0 : gin.numel() / planes, op = planes == 0 ? 0 : grad.numel() / planes;
+        if (planes == 0 || ip == 0 || op == 0) return gin;
+        Tensor gc = contiguousOn(d, grad), ic = contiguousOn(d, indices);
+        scatter(reshaped(gin, planes, ip), 1, reshaped(ic, planes, op), reshaped(gc, planes, op), true);
+        return gin;
+    }
+
+    @Override
+    public Tensor avgPool(Tensor x, PoolWindows w) {
+        PoolPlan plan = poolPlan(w, true);
+        if (plan == null) return Backend.super.avgPool(x, w);
+        checkPoolInput(x, w, "avg_pool");
+        return plan.adaptive ? CudaOps.adaptiveAvgPool(x, plan.geometry)
+                : CudaOps.avgPool(x, plan.geometry, plan.countIncludePad, plan.divisorOverride);
+    }
+
+    @Override
+    public Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
+        PoolPlan plan = poolPlan(w, true);
+        if (plan == null) return Backend.super.avgPoolBackward(grad, w, inputShape);
+        if (grad.dim() != inputShape.length || !Arrays.equals(spatialOf(grad), w.outputSize)
+                || !Arrays.equals(Arrays.copyOfRange(inputShape, 2, inputShape.length), w.inputSize)) {
+            throw new IllegalArgumentException("avg_pool backward: gradient " + Shape.str(grad.shapeRef()) + " and input "
+                    + Shape.str(inputShape) + " do not match the windows");
+        }
+        return plan.adaptive ? CudaOps.adaptiveAvgPoolBackward(grad, plan.geometry)
+                : CudaOps.avgPoolBackward(grad, plan.geometry, plan.countIncludePad, plan.divisorOverride);
+    }
+
+    // ================================================================== normalisation
+    @Override
+    public Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
+        if (rms) {
+            Tensor[] r = CudaOps.rmsNorm(x, normalizedNumel, weight, eps);
+            return new Tensor[] {r[0], null, r[1]};
+        }
+        return CudaOps.layerNorm(x, normalizedNumel, weight, bias, eps);
+    }
+
+    @Override
+    public Tensor[] layerNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int normalizedNumel,
+                                      boolean rms, boolean[] need) {
+        CudaDevice d = devOf(grad, x, mean, rstd, weight);
+        Tensor[] r = rms ? CudaOps.rmsNormBackward(grad, x, rstd, weight) : CudaOps.layerNormBackward(grad, x, mean, rstd, weight);
+        int[] pshape = weight != null ? weight.shape() : new int[] {normalizedNumel};
+        Tensor dw = need[1] && weight != null ? reshaped(r[1], pshape) : null;   // as the CPU: no weight, no dweight
+        Tensor db = null;
+        if (need[2]) {
+            if (rms) {
+                Tensor g2 = reshaped(contiguousOn(d, as(d, grad, x.dtype())), x.numel() / normalizedNumel, normalizedNumel);
+                db = reshaped(reduce(ReduceOp.SUM, g2, new int[] {0}, false), pshape);
+            } else {
+                db = reshaped(r[2], pshape);
+            }
+        }
+        return new Tensor[] {need[0] ? r[0] : null, dw, db};
+    }
+
+    /** x as (N, C, S) (contiguous). */
+    private static Tensor ncs(CudaDevice d, Tensor x) {
+        Tensor xc = contiguousOn(d, x);
+        int n = x.dim() == 0 ? 1 : x.size(0), c = x.dim() > 1 ? x.size(1) : 1;
+        int sp = 1;
+        for (int i = 2; i < x.dim(); i++) sp *= x.size(i);
+        return reshaped(xc, n, c, sp);
+    }
+
+    private static final int[] NS = {0, 2};
+
+    /**
+     * Batch norm composed on the device: per-channel mean and biased variance (the two-pass var kernel) over dims
+     * (0, 2) of x seen as (N, C, S), rsqrt, broadcast affine; running statistics updated in place.
+     */
+    @Override
+    public Tensor[] batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training,
+                              double momentum, double eps) {
+        requireFloat(x, "batch_norm");
+        CudaDevice d = devOf(x, weight, bias, runningMean, runningVar);
+        DType dt = x.dtype();
+        Tensor xv = ncs(d, x);
+        int ch = xv.size(1);
+        long count = (long) xv.size(0) * xv.size(2);
+        Tensor mean, invstd;                  // (1, C, 1)
+        if (training) {
+            mean = reduce(ReduceOp.MEAN, xv, NS, true);
+            Tensor var = var(xv, NS, 0, true);
+            invstd = unary(UnaryOp.RSQRT, binary(BinaryOp.ADD, var, scalar(eps, dt)), 0, 0);
+            if (runningMean != null) {
+                binaryInPlace(BinaryOp.MUL, runningMean, scalar(1 - momentum, runningMean.dtype()));
+                binaryInPlace(BinaryOp.ADD, runningMean, binary(BinaryOp.MUL, reshaped(mean, ch), scalar(momentum, dt)));
+            }
+            if (runningVar != null) {
+                binaryInPlace(BinaryOp.MUL, runningVar, scalar(1 - momentum, runningVar.dtype()));
+                double unbias = count > 1 ? (double) count / (count - 1) : Double.NaN;
+                binaryInPlace(BinaryOp.ADD, runningVar, binary(BinaryOp.MUL, reshaped(var, ch), scalar(momentum * unbias, dt)));
+            }
+        } else {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException("batch_norm in evaluation needs running_mean and running_var");
+            }
+            mean = reshaped(contiguous(as(d, on(d, runningMean), dt)), 1, ch, 1);
+            invstd = reshaped(unary(UnaryOp.RSQRT, binary(BinaryOp.ADD, as(d, on(d, runningVar), dt), scalar(eps, dt)), 0, 0), 1, ch, 1);
+        }
+        Tensor scale = weight == null ? invstd : binary(BinaryOp.MUL, invstd, channelView(as(d, on(d, weight), dt), 3));
+        Tensor y = binary(BinaryOp.SUB, xv, mean);
+        binaryInPlace(BinaryOp.MUL, y, scale);
+        if (bias != null) binaryInPlace(BinaryOp.ADD, y, channelView(on(d, bias), 3));
+        return new Tensor[] {reshaped(y, x.shape()), reshaped(mean, ch), reshaped(invstd, ch)};
+    }
+
+    @Override
+    public Tensor[] batchNormBackward(Tensor grad, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd, boolean training,
+                                      boolean[] need) {
+        requireFloat(x, "batch_norm backward");
+        CudaDevice d = devOf(grad, x, weight, saveMean, saveInvstd);
+        DType dt = x.dtype();
+        Tensor xv = ncs(d, x), gv = ncs(d, as(d, grad, dt));
+        Tensor mean = channelView(as(d, saveMean, dt), 3), inv = channelView(as(d, saveInvstd, dt), 3);
+        boolean needXhat = (need[1] && weight != null) || (need[0] && training);
+        Tensor xhat = null, gx = null;
+        if (needXhat) {
+            xhat = binary(BinaryOp.SUB, xv, mean);
+            binaryInPlace(BinaryOp.MUL, xhat, inv);
+            gx = binary(BinaryOp.MUL, gv, xhat);
+        }
+        Tensor dx = null;
+        if (need[0]) {
+            Tensor scale = weight == null ? inv : binary(BinaryOp.MUL, inv, channelView(as(d, on(d, weight), dt), 3));
+            if (training) {
+                Tensor mg = reduce(ReduceOp.MEAN, gv, NS, true), mgx = reduce(ReduceOp.MEAN, gx, NS, true);
+                dx = binary(BinaryOp.SUB, gv, mg);
+                binaryInPlace(BinaryOp.SUB, dx, binary(BinaryOp.MUL, xhat, mgx));
+                binaryInPlace(BinaryOp.MUL, dx, scale);
+            } else {
+                dx = binary(BinaryOp.MUL, gv, scale);
+            }
+            dx = reshaped(dx, x.shape());
+        }
+        Tensor dw = need[1] && weight != null ? reduce(ReduceOp.SUM, gx, NS, false) : null;
+        Tensor db = need[2] ? reduce(ReduceOp.SUM, gv, NS, false) : null;
+        return new Tensor[] {dx, dw, db};
+    }
+
+    /** Group norm = the layer-norm kernel over (N * groups) rows of (C / groups) * S elements, then a per-channel affine. */
+    @Override
+    public Tensor[] groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        requireFloat(x, "group_norm");
+        CudaDevice d = devOf(x, weight, bias);
+        Tensor xv = ncs(d, x);
+        int n = xv.size(0), ch = xv.size(1);
+        if (numGroups < 1 || ch % numGroups != 0) {
+            throw new IllegalArgumentException("group_norm: expected the number of channels " + ch + " to be divisible by "
+                    + numGroups + " groups");
+        }
+        Tensor[] r = CudaOps.layerNorm(xv, (ch / numGroups) * xv.size(2), null, null, eps);
+        Tensor y = r[0];
+        if (weight != null) binaryInPlace(BinaryOp.MUL, y, channelView(on(d, weight), 3));
+        if (bias != null) binaryInPlace(BinaryOp.ADD, y, channelView(on(d, bias), 3));
+        return new Tensor[] {reshaped(y, x.shape()), reshaped(r[1], n, numGroups), reshaped(r[2], n, numGroups)};
+    }
+
+    /** dx by the layer-norm backward kernel on {@code grad * weight} (no affine); parameter sums by reductions. */
+    @Override
+    public Tensor[] groupNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int numGroups, boolean[] need) {
+        requireFloat(x, "group_norm backward");
+        CudaDevice d = devOf(grad, x, mean, rstd, weight);
+        DType dt = x.dtype();
+        Tensor xv = ncs(d, x), gv = ncs(d, as(d, grad, dt));
+        int n = xv.size(0), ch = xv.size(1), sp = xv.size(2), len = (ch / numGroups) * sp;
+        Tensor dx = null, dw = null, db = null;
+        if (need[0]) {
+            Tensor wg = weight == null ? gv : binary(BinaryOp.MUL, gv, channelView(as(d, on(d, weight), dt), 3));
+            dx = reshaped(CudaOps.layerNormBackward(wg, xv, contiguousOn(d, mean), contiguousOn(d, rstd), null)[0], x.shape());
+        }
+        if (need[1] && weight != null) {
+            Tensor xg = reshaped(xv, n, numGroups, len);
+            Tensor xhat = binary(BinaryOp.SUB, xg, view(mean, new int[] {n, numGroups, 1}, new int[] {mean.stride(0), mean.stride(1), 0}));
+            binaryInPlace(BinaryOp.MUL, xhat, view(rstd, new int[] {n, numGroups, 1}, new int[] {rstd.stride(0), rstd.stride(1), 0}));
+            dw = reduce(ReduceOp.SUM, binary(BinaryOp.MUL, gv, reshaped(xhat, n, ch, sp)), NS, false);
+        }
+        if (need[2]) db = reduce(ReduceOp.SUM, gv, NS, false);
+        return new Tensor[] {dx, dw, db};
+    }
+
+    // ================================================================== attention
+    /** (L, S) bool: key j visible to query i iff j <= i. A constant pattern uploaded once per call (L * S bytes). */
+    private static Tensor causalMask(CudaDevice d, int l, int s) {
+        boolean[] b = new boolean[l * s];
+        for (int i = 0; i < l; i++) for (int j = 0; j <= i && j < s; j++) b[i * s + j] = true;
+        return new Tensor(upload(d, (CpuStorage) Tensor.fromArray(b, l, s).storage()), new int[] {l, s});
+    }
+
+    /** softmax(scale * scores + mask) with the causal mask, as a new contiguous tensor. */
+    private Tensor maskedSoftmax(CudaDevice d, Tensor scores, double scale, Tensor mask, boolean causal) {
+        DType dt = scores.dtype();
+        double ninf = Double.NEGATIVE_INFINITY;
+        Tensor z = scale == 1 ? scores : binary(BinaryOp.MUL, scores, scalar(scale, dt));
+        if (mask != null) {
+            Tensor m = on(d, mask);
+            z = m.dtype() == DType.BOOL ? where(m, z, scalar(ninf, dt)) : binary(BinaryOp.ADD, z, as(d, m, dt));
+        }
+        if (causal) z = where(causalMask(d, scores.size(-2), scores.size(-1)), z, scalar(ninf, dt));
+        return softmax(z, scores.dim() - 1, false);
+    }
+
+    @Override
+    public Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal) {
+        requireFloat(scores, "masked softmax");
+        CudaDevice d = devOf(scores, mask);
+        CudaLaunch.cast(d, scores, maskedSoftmax(d, scores, scale, mask, causal));
+        return scores;
+    }
+
+    @Override
+    public Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale) {
+        CudaDevice d = devOf(grad, probs);
+        Tensor r = softmaxBackward(grad, probs, probs.dim() - 1, false);
+        if (scale != 1) binaryInPlace(BinaryOp.MUL, r, scalar(scale, r.dtype()));
+        return r;
+    }
+
+    /** Batched GEMMs q k^T and (probs * keep) v around the masked softmax. */
+    @Override
+    public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep,
+                                 Tensor probs, Tensor out) {
+        requireFloat(q, "attention");
+        CudaDevice d = devOf(q, k, v, mask, keep, probs, out);
+        Tensor p = maskedSoftmax(d, matmul(q, transposeLast(k)), scale, mask, causal);
+        CudaLaunch.cast(d, probs, p);
+        Tensor a = keep == null ? p : binary(BinaryOp.MUL, p, as(d, on(d, keep), p.dtype()));
+        CudaLaunch.cast(d, out, matmul(a, as(d, v, p.dtype())));
+    }
+
+    @Override
+    public void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale, boolean causal,
+                                  Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+        requireFloat(q, "attention backward");
+        CudaDevice d = devOf(grad, q, k, v, probs, keep);
+        DType dt = probs.dtype();
+        Tensor g = as(d, grad, dt);
+        Tensor kp = keep == null ? null : as(d, on(d, keep), dt);
+        if (gq != null || gk != null || gLogits != null) {
+            Tensor da = matmul(g, transposeLast(as(d, v, dt)));
+            if (kp != null) binaryInPlace(BinaryOp.MUL, da, kp);
+            Tensor dz = softmaxBackward(da, probs, probs.dim() - 1, false);
+            if (gLogits != null) CudaLaunch.cast(d, gLogits, dz);
+            if (gq != null) {
+                Tensor t = matmul(dz, as(d, k, dt));
+                if (scale != 1) binaryInPlace(BinaryOp.MUL, t, scalar(scale, dt));
+                CudaLaunch.cast(d, gq, t);
+            }
+            if (gk != null) {
+                Tensor t = matmul(transposeLast(dz), as(d, q, dt));
+                if (scale != 1) binaryInPlace(BinaryOp.MUL, t, scalar(scale, dt));
+                CudaLaunch.cast(d, gk, t);
+            }
+        }
+        if (gv != null) {
+            Tensor a = kp == null ? probs : binary(BinaryOp.MUL, probs, kp);
+            CudaLaunch.cast(d, gv, matmul(transposeLast(a), g));
+        }
+    }
+
+    // ================================================================== fully connected layer
+    @Override
+    public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        CudaDevice d = devOf(x, weight, bias);
+        Tensor y = matmul(x, transposeLast(weight));
+        if (bias != null) binaryInPlace(BinaryOp.ADD, y, on(d, bias));
+        return y;
+    }
+
+    @Override
+    public Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need) {
+        devOf(grad, x, weight);
+        Tensor dx = need[0] ? matmul(grad, weight) : null;
+        Tensor dw = need[1] ? matmul(transposeLast(grad), x) : null;
+        Tensor db = need[2] ? reduce(ReduceOp.SUM, grad, new int[] {0}, false) : null;
+        return new Tensor[] {dx, dw, db};
     }
 
     // ================================================================== device utilities

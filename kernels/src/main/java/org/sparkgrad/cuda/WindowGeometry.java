@@ -72,6 +72,11 @@ public final class WindowGeometry {
         return new WindowGeometry(in, kernel, stride, padding, dilation, out);
     }
 
+    /** An explicit geometry (the output sizes computed by the caller, e.g. from the engine's {@code PoolWindows}). */
+    static WindowGeometry of(int[] in, int[] kernel, int[] stride, int[] padding, int[] dilation, int[] out) {
+        return new WindowGeometry(in, kernel, stride, padding, dilation, out);
+    }
+
     /** Adaptive pooling to {@code out}: windows [floor(o in / out), ceil((o + 1) in / out)). */
     public static WindowGeometry adaptive(int[] in, int[] out) {
         int[] ones = new int[in.length];

@@ -21,6 +21,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.storage.StorageLevel;
@@ -112,21 +113,42 @@ final class ParameterAveragingTrainer {
         }
         int workers = p.getNumWorkers() > 0 ? p.getNumWorkers() : jsc.defaultParallelism();
         RowReader reader = new RowReader(fc, conf.featureSize, lc, conf.labelSize, kind, conf.outputs);
-
-        JavaRDD<Row> rows = train.select(fc, lc).javaRDD();
-        int parts = rows.getNumPartitions();
-        if (parts > workers) rows = rows.coalesce(workers);
-        else if (parts < workers) rows = rows.repartition(workers);
+        ArrowChunks arrow = new ArrowChunks(fc, fShape, lc, lShape, kind, conf.outputs);
         int chunkRows = conf.batchSize * p.getAveragingFrequency();
-        jsc.setJobDescription("sparkgrad: counting rows per worker");
-        List<Long> counts = rows.mapPartitions(it -> {
-            long n = 0;
-            while (it.hasNext()) {
-                it.next();
-                n++;
-            }
-            return java.util.Collections.singletonList(n).iterator();
-        }).collect();
+        DataPaths path = DataPaths.choose(train, fc, lc);
+        List<String> parquetFiles = path == DataPaths.PARQUET ? DataPaths.parquetFiles(train, fc, lc) : null;
+        LOG.info("sparkgrad data path: {} ({})", path.label, path == DataPaths.PARQUET
+                ? parquetFiles.size() + " Parquet file(s) read by the executors" : train.schema().simpleString());
+        lastDataPath = path;
+
+        JavaRDD<Row> rows = null;
+        Dataset<Row> sel = null;
+        JavaRDD<Integer> shards = null;
+        List<Long> counts;
+        if (path == DataPaths.PARQUET) {
+            List<Integer> ws = new ArrayList<>();
+            for (int w = 0; w < workers; w++) ws.add(w);
+            shards = jsc.parallelize(ws, workers);
+            final int nw = workers;
+            jsc.setJobDescription("sparkgrad: planning Parquet row groups per worker (footers only)");
+            counts = shards.map(w -> arrow.parquetShardRows(parquetFiles, w, nw, chunkRows)).collect();
+        } else if (path == DataPaths.ARROW) {
+            sel = train.select(fc, lc);
+            int parts = ((org.apache.spark.sql.classic.Dataset<Row>) sel).queryExecution().toRdd().getNumPartitions();
+            if (parts > workers) sel = sel.coalesce(workers);
+            else if (parts < workers) sel = sel.repartition(workers);
+            jsc.setJobDescription("sparkgrad: counting rows per worker");
+            counts = ((org.apache.spark.sql.classic.Dataset<Row>) sel).queryExecution().toRdd().toJavaRDD()
+                    .mapPartitions(ParameterAveragingTrainer::countRows).collect();
+        } else {
+            rows = train.select(fc, lc).javaRDD();
+            int parts = rows.getNumPartitions();
+            if (parts > workers) rows = rows.coalesce(workers);
+            else if (parts < workers) rows = rows.repartition(workers);
+            jsc.setJobDescription("sparkgrad: counting rows per worker");
+            counts = rows.mapPartitions(ParameterAveragingTrainer::countRows).collect();
+        }
+        if (counts.size() != workers) throw new IllegalStateException("expected " + workers + " partitions, got " + counts.size());
         long total = 0;
         int[] chunksPerWorker = new int[workers];
         int rmax = 0;
@@ -138,9 +160,22 @@ final class ParameterAveragingTrainer {
         if (total == 0) throw new SparkgradDataException(fc, "the training data is empty");
         final int rm = rmax;
         final int fsz = conf.featureSize, lsz = conf.labelSize;
-        jsc.setJobDescription("sparkgrad: packing " + total + " rows into chunks of " + chunkRows);
-        JavaPairRDD<Integer, Chunk> keyed = rows.mapPartitionsWithIndex((w, it) -> packChunks(w, it, reader, chunkRows, fsz, lsz, rm), true)
-                .mapToPair(c -> new Tuple2<>(c.worker * rm + c.index, c));
+        jsc.setJobDescription("sparkgrad: packing " + total + " rows into chunks of " + chunkRows + " (" + path.label + " path)");
+        JavaRDD<Chunk> packed;
+        if (path == DataPaths.PARQUET) {
+            final int nw = workers;
+            packed = shards.mapPartitionsWithIndex((w, it) -> arrow.packParquetShard(parquetFiles, w, nw, chunkRows, rm), true);
+        } else if (path == DataPaths.ARROW) {
+            SparkSession ss = sel.sparkSession();
+            String schemaJson = org.apache.spark.sql.util.ArrowUtils.toArrowSchema(sel.schema(),
+                    ss.conf().get("spark.sql.session.timeZone"), true, false).toJson();
+            JavaRDD<byte[]> batches = ((org.apache.spark.sql.classic.Dataset<Row>) sel).toArrowBatchRdd().toJavaRDD();
+            packed = batches.mapPartitionsWithIndex((w, it) -> arrow.packArrowBatches(w, it, schemaJson, chunkRows, rm), true);
+        } else {
+            JavaRDD<Row> rs = rows;
+            packed = rs.mapPartitionsWithIndex((w, it) -> packChunks(w, it, reader, chunkRows, fsz, lsz, rm), true);
+        }
+        JavaPairRDD<Integer, Chunk> keyed = packed.mapToPair(c -> new Tuple2<>(c.worker * rm + c.index, c));
         JavaRDD<Chunk> chunks = keyed.partitionBy(new IndexPartitioner(workers * rm)).values().persist(StorageLevel.MEMORY_AND_DISK_SER());
         chunks.count(); // materialise: data errors surface here, before the first round
         conf.totalSteps = (long) p.getMaxEpochs() * rm * p.getAveragingFrequency();
@@ -151,6 +186,7 @@ final class ParameterAveragingTrainer {
         long globalStep = 0;
         int startEpoch = 0, startRound = 0, roundsDone = 0;
         TrainingSummary summary = new TrainingSummary();
+        summary.setDataPath(path.label);
         Checkpoints ckpt = p.getCheckpointDir().isEmpty() ? null : new Checkpoints(p.getCheckpointDir(), jsc.hadoopConfiguration());
         if (ckpt != null && p.getResumeFromCheckpoint()) {
             Checkpoints.State s;
@@ -169,6 +205,7 @@ final class ParameterAveragingTrainer {
                 startRound = s.round;
                 roundsDone = s.roundsDone;
                 summary = s.summary;
+                summary.setDataPath(path.label);
                 LOG.info("resuming from checkpoint {} (epoch {}, round {})", s.path, startEpoch, startRound);
             }
         }
@@ -234,6 +271,18 @@ final class ParameterAveragingTrainer {
             jsc.setJobDescription(null);
         }
         return new TrainedNetwork(conf, StateCodec.toStateDict(params), summary);
+    }
+
+    /** The path the last fit in this JVM took (test hook). */
+    static volatile DataPaths lastDataPath;
+
+    private static <T> Iterator<Long> countRows(Iterator<T> it) {
+        long n = 0;
+        while (it.hasNext()) {
+            it.next();
+            n++;
+        }
+        return java.util.Collections.singletonList(n).iterator();
     }
 
     static int prod(int[] s) {

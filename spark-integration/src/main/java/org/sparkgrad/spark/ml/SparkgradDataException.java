@@ -15,6 +15,13 @@ public class SparkgradDataException extends RuntimeException {
         this.row = row;
     }
 
+    /** A bad row found while an executor reads a data file itself (the plain Parquet path): file and row within it. */
+    public SparkgradDataException(String column, String file, long row, String problem) {
+        super("column '" + column + "', file " + file + (row >= 0 ? ", row " + row : "") + ": " + problem);
+        this.column = column;
+        this.row = row;
+    }
+
     public SparkgradDataException(String column, String problem) {
         super("column '" + column + "': " + problem);
         this.column = column;

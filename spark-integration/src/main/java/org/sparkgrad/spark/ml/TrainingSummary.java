@@ -13,6 +13,7 @@ public final class TrainingSummary implements Serializable {
     private final List<Double> roundExamplesPerSecond = new ArrayList<>();
     private final List<Double> validation = new ArrayList<>();
     private final List<Double> epochEndSeconds = new ArrayList<>();
+    private String dataPath = "";
 
     void addRound(double loss, double examplesPerSecond) {
         roundLoss.add(loss);
@@ -35,6 +36,15 @@ public final class TrainingSummary implements Serializable {
     /** Validation metric per epoch (accuracy for classifiers, RMSE otherwise); empty without validation data. */
     public double[] validationHistory() { return validation.stream().mapToDouble(Double::doubleValue).toArray(); }
 
+    void setDataPath(String path) { this.dataPath = path; }
+
+    /**
+     * How the training rows reached the workers: {@code "parquet"} (executors read the Parquet files themselves
+     * through arrow-io), {@code "arrow"} (Spark's partition-to-Arrow-batches conversion) or {@code "rows"} (the
+     * {@code Row} path, used for ML {@code Vector} columns); empty when not recorded.
+     */
+    public String dataPath() { return dataPath; }
+
     /** Number of rounds run. */
     public int totalRounds() { return roundLoss.size(); }
 
@@ -44,6 +54,7 @@ public final class TrainingSummary implements Serializable {
         m.put("examplesPerSecond", new ArrayList<>(roundExamplesPerSecond));
         m.put("validation", new ArrayList<>(validation));
         m.put("epochEndSeconds", new ArrayList<>(epochEndSeconds));
+        m.put("dataPath", dataPath);
         return m;
     }
 
@@ -55,6 +66,8 @@ public final class TrainingSummary implements Serializable {
         for (Object v : (List<Object>) m.getOrDefault("examplesPerSecond", List.of())) s.roundExamplesPerSecond.add(((Number) v).doubleValue());
         for (Object v : (List<Object>) m.getOrDefault("validation", List.of())) s.validation.add(((Number) v).doubleValue());
         for (Object v : (List<Object>) m.getOrDefault("epochEndSeconds", List.of())) s.epochEndSeconds.add(((Number) v).doubleValue());
+        Object dp = m.get("dataPath");
+        if (dp != null) s.dataPath = dp.toString();
         return s;
     }
 }

@@ -1,0 +1,80 @@
+package org.sparkgrad.examples;
+
+import org.sparkgrad.autograd.GradMode;
+import org.sparkgrad.nn.Conv4d;
+import org.sparkgrad.nn.Module;
+import org.sparkgrad.spark.ml.ModuleFactory;
+import org.sparkgrad.tensor.Generator;
+import org.sparkgrad.tensor.Tensor;
+
+/**
+ * The ocean4d network, as a {@link ModuleFactory} (named by the estimator's {@code moduleFactory} Param, so it survives
+ * save/load and reaches executors): a next-month forecast of a {@code (D, H, W)} temperature patch from the {@code F}
+ * previous months, by two {@link Conv4d} layers over (time, depth, lat, lon).
+ *
+ * <p>Input per sample, {@code featuresShape = [F + 1, D, H, W]}: the {@code F} months {@code t-F+1..t} in degrees C
+ * (land 0), then the ocean mask (1 ocean, 0 land). Output: {@code D*H*W} values, the forecast of month {@code t+1}
+ * with land set to 0, so that a plain MSE against a land-zero target is the masked MSE times a constant.
+ *
+ * <pre>
+ *   z    = mask * (frames - 9.56) / 8.95                       (N, F, D, H, W), the dataset's ocean mean and std
+ *   h    = GELU(Conv4d(2 -> C, kernel 3x3x3x3, padding 1)([z, mask]))     (N, C, F, D, H, W)
+ *   d    = Conv4d(C -> 1, kernel F x 1 x 1 x 1)(h)                         (N, 1, 1, D, H, W)
+ *   out  = mask * (frames[t] + d)                                          (N, D*H*W)
+ * </pre>
+ * The last layer starts at zero, so the untrained network is exactly the persistence forecast ("same as last month")
+ * and training learns the correction.
+ */
+public final class OceanForecastNet implements ModuleFactory {
+    private static final long serialVersionUID = 1L;
+    /** Hidden channels. */
+    static final int CHANNELS = 8;
+    /** Mean and std of the ocean temperatures (meta.json temp_stats_over_ocean), for input scaling. */
+    static final double MEAN = 9.56, STD = 8.95;
+
+    @Override public Module create(int[] featuresShape, int outputs, long seed) {
+        if (featuresShape.length != 4 || featuresShape[0] < 2) {
+            throw new IllegalArgumentException("OceanForecastNet needs featuresShape [F+1, D, H, W] with F >= 1, got "
+                    + java.util.Arrays.toString(featuresShape));
+        }
+        int f = featuresShape[0] - 1, d = featuresShape[1], h = featuresShape[2], w = featuresShape[3];
+        if (outputs != d * h * w) throw new IllegalArgumentException("OceanForecastNet outputs " + d * h * w + " values, the label has " + outputs);
+        return new Net(f, d, h, w, CHANNELS, new Generator(seed));
+    }
+
+    /** The module; see the class comment. */
+    static final class Net extends Module {
+        final int frames, depth, height, width;
+        final Conv4d conv1, conv2;
+
+        Net(int frames, int depth, int height, int width, int channels, Generator g) {
+            this.frames = frames;
+            this.depth = depth;
+            this.height = height;
+            this.width = width;
+            this.conv1 = registerModule("conv1", new Conv4d(2, channels, new int[] {3, 3, 3, 3}, null, new int[] {1, 1, 1, 1}, null, 1, true, g));
+            this.conv2 = registerModule("conv2", new Conv4d(channels, 1, new int[] {frames, 1, 1, 1}, null, null, null, 1, true, g));
+            try (GradMode.Guard ng = GradMode.noGrad()) {
+                conv2.weight.zero_();
+                conv2.bias.zero_();
+            }
+        }
+
+        @Override public Tensor forward(Tensor x) {
+            int n = x.size(0);
+            Tensor s = x.reshape(n, frames + 1, depth, height, width);
+            Tensor series = s.narrow(1, 0, frames);
+            Tensor mask = s.narrow(1, frames, 1);
+            Tensor last = series.narrow(1, frames - 1, 1);
+            Tensor z = series.sub(MEAN).div(STD).mul(mask).unsqueeze(1);
+            Tensor m = mask.unsqueeze(1).expand(n, 1, frames, depth, height, width);
+            Tensor h = conv1.forward(Tensor.cat(1, z, m)).gelu();
+            Tensor d = conv2.forward(h).reshape(n, 1, depth, height, width);
+            return last.add(d).mul(mask).reshape(n, depth * height * width);
+        }
+
+        @Override public String extraRepr() {
+            return "frames=" + frames + ", depth=" + depth + ", patch=" + height + "x" + width;
+        }
+    }
+}
