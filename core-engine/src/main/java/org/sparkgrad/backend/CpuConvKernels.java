@@ -12,15 +12,25 @@ import org.sparkgrad.tensor.Tensor;
  * CPU kernels of the N-dimensional convolution and pooling primitives of {@link Backend}, written once for
  * any number of spatial dims.
  *
- * <p>Convolution has two implementations. The general one (every dtype, stride, padding, dilation, group
- * count) is im2col/vol2col + GEMM through {@link Blas}, per sample and per group, over tiles of output
- * positions so that the column buffer stays small (at most {@link #COL_BUDGET} elements) however large the
- * volume. The fast one ({@link CpuConvVector}, float32, unit stride along the last dim) is a direct
- * convolution with AVX-512/AVX2 register blocking through the JDK Vector API; it is used when the
- * {@code jdk.incubator.vector} module is present (JVM flag {@code --add-modules=jdk.incubator.vector}) and
- * the shape suits it, and needs no column buffer at all.
+ * <p>Convolution has three implementations, chosen per call:
+ * <ul>
+ *   <li>the general one (every dtype, stride, padding, dilation, group count): im2col/vol2col + GEMM through
+ *       {@link Blas}, per sample and per group, over tiles of output positions so that the column buffer stays
+ *       small (at most {@link #COL_BUDGET} elements) however large the volume;</li>
+ *   <li>float32 with unit stride along the last dim: a direct convolution with register-blocked AVX-512/AVX2
+ *       microkernels on the JDK Vector API ({@link CpuConvVector}), which needs no column buffer: forward,
+ *       input gradient (as a forward convolution of the padded output gradient with the flipped kernel when
+ *       all strides are 1) and weight gradient;</li>
+ *   <li>on top of the direct one, Winograd F(2,3) along up to two leading dims whose kernel is 3 with stride
+ *       and dilation 1 ({@link CpuConvWinograd}): 1.5x (one dim) or 2.25x (two dims) fewer multiply-adds.</li>
+ * </ul>
+ * The Vector API paths need the {@code jdk.incubator.vector} module (JVM flag
+ * {@code --add-modules=jdk.incubator.vector}) and vectors of at least 256 bits; without them every call takes
+ * the im2col + GEMM path. {@link #setVectorKernelsEnabled} switches between them (tests, benchmarks); the
+ * system properties {@code sparkgrad.vector=false} and {@code sparkgrad.conv.winograd=false} disable the direct
+ * kernels or Winograd at start-up.
  *
- * <p>Pooling walks, for every (n, c) plane in parallel, the windows of a {@link PoolWindows}.
+ * <p>Pooling walks, for every (n, c) plane in parallel, the windows of a {@link PoolWindows}, row by row.
  */
 public final class CpuConvKernels {
     /** Largest im2col tile, in elements (8 MB in float32). */

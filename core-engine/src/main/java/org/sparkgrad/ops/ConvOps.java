@@ -155,7 +155,7 @@ public final class ConvOps {
             Tensor xv = ctx.saved(0), wv = ctx.saved(1);
             Tensor gx = ctx.needsInputGrad(0) ? g.backend().convBackwardInput(g, wv, in, s, p, dl, groups) : null;
             Tensor gw = ctx.needsInputGrad(1) ? g.backend().convBackwardWeight(xv, g, k, s, p, dl, groups) : null;
-            Tensor gb = ctx.needsInputGrad(2) ? g.sum(nonChannelDims(g.dim()), false) : null;
+            Tensor gb = ctx.needsInputGrad(2) ? biasGrad(g) : null;
             return new Tensor[] {gx, gw, gb};
         }, x, weight);
         return unbatched ? out.squeeze(0) : out;
@@ -264,19 +264,21 @@ public final class ConvOps {
                 }
             }
             if (ctx.needsInputGrad(1)) gw = g.backend().convBackwardWeight(g, xv, k, stride, padding, dilation, groups);
-            if (ctx.needsInputGrad(2)) gb = g.sum(nonChannelDims(g.dim()), false);
+            if (ctx.needsInputGrad(2)) gb = biasGrad(g);
             return new Tensor[] {gx, gw, gb};
         }, x, weight);
         return unbatched ? y.squeeze(0) : y;
     }
 
     // ================================================================================ helpers
-    /** Dims 0 and 2.. of a rank-r tensor: the bias gradient sums over them. */
-    static int[] nonChannelDims(int rank) {
-        int[] d = new int[rank - 1];
-        d[0] = 0;
-        for (int i = 2; i < rank; i++) d[i - 1] = i;
-        return d;
+    /**
+     * The bias gradient: {@code grad (N, O, *out)} summed over every dim but 1, as two reductions over
+     * contiguous data (the spatial plane, then the batch) instead of one over strided dims.
+     */
+    static Tensor biasGrad(Tensor g) {
+        int n = g.size(0), o = g.size(1);
+        Tensor planes = g.isContiguous() ? g.reshape(n, o, -1) : g.contiguousCopy().reshape(n, o, -1);
+        return planes.sum(2).sum(0);
     }
 
     /** Checks that {@code input} has rank nd + 1 (unbatched, returns true) or nd + 2 (batched). */
