@@ -108,4 +108,78 @@ public final class F {
                                                    Double scale, Generator generator) {
         return org.sparkgrad.ops.AttentionOps.scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, scale, generator);
     }
+
+    // ---------------------------------------------------------------- convolution and pooling (ops.ConvOps, ops.PoolOps)
+
+    /** {@code F.conv1d}: input (N, C, L), weight (O, C/groups, k). See {@link org.sparkgrad.ops.ConvOps#convNd}. */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return org.sparkgrad.ops.ConvOps.conv1d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv2d}: input (N, C, H, W), weight (O, C/groups, kH, kW). */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return org.sparkgrad.ops.ConvOps.conv2d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv3d}: input (N, C, D, H, W), weight (O, C/groups, kD, kH, kW). */
+    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return org.sparkgrad.ops.ConvOps.conv3d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** 4-D convolution: input (N, C, T, D, H, W), weight (O, C/groups, kT, kD, kH, kW) (conv3d with one more dim). */
+    public static Tensor conv4d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return org.sparkgrad.ops.ConvOps.conv4d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** Transposed convolution of any number of spatial dims (the adjoint of {@link #conv2d} and friends). */
+    public static Tensor convTranspose(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+                                       int groups, int[] dilation) {
+        return org.sparkgrad.ops.ConvOps.convTransposeNd(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** Max pooling over the last {@code nd} dims ({@code F.max_pool1d..3d}, and 4-D). */
+    public static Tensor maxPool(Tensor input, int nd, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return org.sparkgrad.ops.PoolOps.maxPoolNd(input, nd, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /** Average pooling over the last {@code nd} dims ({@code F.avg_pool1d..3d}, and 4-D). */
+    public static Tensor avgPool(Tensor input, int nd, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                 boolean countIncludePad, Integer divisorOverride) {
+        return org.sparkgrad.ops.PoolOps.avgPoolNd(input, nd, kernel, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.adaptive_avg_pool*d} over the last {@code nd} dims. */
+    public static Tensor adaptiveAvgPool(Tensor input, int nd, int... outputSize) {
+        return org.sparkgrad.ops.PoolOps.adaptiveAvgPoolNd(input, nd, outputSize);
+    }
+
+    /** {@code F.adaptive_max_pool*d} over the last {@code nd} dims. */
+    public static Tensor adaptiveMaxPool(Tensor input, int nd, int... outputSize) {
+        return org.sparkgrad.ops.PoolOps.adaptiveMaxPoolNd(input, nd, outputSize);
+    }
+
+    // ---------------------------------------------------------------- losses (ops.Losses; mean reduction)
+
+    /** {@code F.cross_entropy} with class-index (int64) or probability targets. */
+    public static Tensor crossEntropy(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.crossEntropy(input, target); }
+
+    public static Tensor nllLoss(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.nllLoss(input, target); }
+
+    public static Tensor mseLoss(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.mseLoss(input, target); }
+
+    public static Tensor l1Loss(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.l1Loss(input, target); }
+
+    public static Tensor smoothL1Loss(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.smoothL1Loss(input, target); }
+
+    public static Tensor huberLoss(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.huberLoss(input, target); }
+
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return org.sparkgrad.ops.Losses.binaryCrossEntropy(input, target);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return org.sparkgrad.ops.Losses.binaryCrossEntropyWithLogits(input, target);
+    }
+
+    public static Tensor klDiv(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.klDiv(input, target); }
 }

@@ -1,0 +1,28 @@
+package org.sparkgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.sparkgrad.tensor.Generator;
+import org.sparkgrad.tensor.Tensor;
+
+/** The functional API gives what the modules and op families give. */
+class FTest {
+    @Test
+    void functionalConvPoolAndLossesMatchTheModules() {
+        Generator g = new Generator(3);
+        Tensor x = Tensor.randn(g, 2, 3, 8, 8);
+        Conv2d conv = new Conv2d(3, 4, new int[] {3}, new int[] {1}, new int[] {1}, null, 1, true, g);
+        Tensor viaF = F.conv2d(x, conv.parameter("weight"), conv.parameter("bias"), new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+        assertArrayEquals(conv.forward(x).toFloatArray(), viaF.toFloatArray(), 1e-6f);
+        assertArrayEquals(new MaxPool2d(2).forward(x).toFloatArray(),
+                F.maxPool(x, 2, new int[] {2, 2}, null, new int[] {0, 0}, new int[] {1, 1}, false).toFloatArray(), 0f);
+        assertArrayEquals(new int[] {2, 3, 1, 1}, F.adaptiveAvgPool(x, 2, 1, 1).shape());
+        Tensor logits = Tensor.randn(g, 5, 4);
+        Tensor target = Tensor.fromArray(new long[] {0, 3, 1, 2, 2});
+        assertEquals(org.sparkgrad.ops.Losses.crossEntropy(logits, target).item(), F.crossEntropy(logits, target).item(), 0);
+        Tensor y = Tensor.randn(g, 5, 4);
+        assertEquals(logits.sub(y).square().mean().item(), F.mseLoss(logits, y).item(), 1e-6);
+    }
+}
