@@ -54,7 +54,7 @@ public final class SparkgradCli {
 
     /** {@code train JOB}: one of the jobs on a dataset. */
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Train one job on its dataset.",
-            subcommands = {DigitsJob.class, MnistJob.class, OceanJob.class})
+            subcommands = {DigitsJob.class, MnistJob.class, OceanJob.class, GptJob.class})
     public static final class Train {}
 
     /** The version from the build. */
