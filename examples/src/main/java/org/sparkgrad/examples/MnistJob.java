@@ -107,7 +107,7 @@ public final class MnistJob implements Job {
             test = sp[1];
             split = String.format(Locale.ROOT, "the last %d rows in file order held out (meta.json's dev split)", testRows);
         }
-        int epochs = o.epochsOr(4), batch = o.batchSizeOr(64), avg = o.averagingFrequencyOr(16), workers = o.workersOr(2);
+        int epochs = o.epochsOr(6), batch = o.batchSizeOr(64), avg = o.averagingFrequencyOr(16), workers = o.workersOr(2);
         double lr = o.learningRateOr(1e-3);
         train = Splits.shuffle(train, workers, o.seed).persist(StorageLevel.MEMORY_AND_DISK());
         test = test.persist(StorageLevel.MEMORY_AND_DISK());

@@ -10,17 +10,20 @@ import org.sparkgrad.tensor.Tensor;
 /**
  * The ocean4d network, as a {@link ModuleFactory} (named by the estimator's {@code moduleFactory} Param, so it survives
  * save/load and reaches executors): a next-month forecast of a {@code (D, H, W)} temperature patch from the {@code F}
- * previous months, by two {@link Conv4d} layers over (time, depth, lat, lon).
+ * previous months, by three {@link Conv4d} layers over (time, depth, lat, lon).
  *
- * <p>Input per sample, {@code featuresShape = [F + 1, D, H, W]}: the {@code F} months {@code t-F+1..t} in degrees C
- * (land 0), then the ocean mask (1 ocean, 0 land). Output: {@code D*H*W} values, the forecast of month {@code t+1}
+ * <p>Input per sample, {@code featuresShape = [F + 4, D, H, W]}: the {@code F} months {@code t-F+1..t} in degrees C
+ * (land 0), then four per-cell channels: the ocean mask (1 ocean, 0 land), the sine and cosine of the target month's
+ * angle {@code 2 pi m / 12}, and the latitude / 90. Output: {@code D*H*W} values, the forecast of month {@code t+1}
  * with land set to 0, so that a plain MSE against a land-zero target is the masked MSE times a constant.
  *
  * <pre>
- *   z    = mask * (frames - 9.56) / 8.95                       (N, F, D, H, W), the dataset's ocean mean and std
- *   h    = GELU(Conv4d(2 -> C, kernel 3x3x3x3, padding 1)([z, mask]))     (N, C, F, D, H, W)
- *   d    = Conv4d(C -> 1, kernel F x 1 x 1 x 1)(h)                         (N, 1, 1, D, H, W)
- *   out  = mask * (frames[t] + d)                                          (N, D*H*W)
+ *   z   = mask * (frames - 9.56) / 8.95                                   (N, 1, F, D, H, W), ocean mean and std
+ *   s   = [mask, sin, cos, lat] repeated over the F months                (N, 4, F, D, H, W)
+ *   h   = GELU(Conv4d(5 -> C, kernel 3x3x3x3, padding 1)([z, s]))         (N, C, F, D, H, W)
+ *   h   = GELU(Conv4d(C -> C, kernel F x 1 x 1 x 1)(h))                   (N, C, 1, D, H, W)
+ *   d   = Conv4d(C -> 1, kernel 1 x 3 x 3 x 3, padding 0,1,1,1)(h)        (N, 1, 1, D, H, W)
+ *   out = mask * (frames[t] + d)                                          (N, D*H*W)
  * </pre>
  * The last layer starts at zero, so the untrained network is exactly the persistence forecast ("same as last month")
  * and training learns the correction.
@@ -31,13 +34,15 @@ public final class OceanForecastNet implements ModuleFactory {
     static final int CHANNELS = 8;
     /** Mean and std of the ocean temperatures (meta.json temp_stats_over_ocean), for input scaling. */
     static final double MEAN = 9.56, STD = 8.95;
+    /** Per-cell channels after the months: mask, sin(month), cos(month), latitude. */
+    static final int STATIC = 4;
 
     @Override public Module create(int[] featuresShape, int outputs, long seed) {
-        if (featuresShape.length != 4 || featuresShape[0] < 2) {
-            throw new IllegalArgumentException("OceanForecastNet needs featuresShape [F+1, D, H, W] with F >= 1, got "
+        if (featuresShape.length != 4 || featuresShape[0] < STATIC + 1) {
+            throw new IllegalArgumentException("OceanForecastNet needs featuresShape [F+" + STATIC + ", D, H, W] with F >= 1, got "
                     + java.util.Arrays.toString(featuresShape));
         }
-        int f = featuresShape[0] - 1, d = featuresShape[1], h = featuresShape[2], w = featuresShape[3];
+        int f = featuresShape[0] - STATIC, d = featuresShape[1], h = featuresShape[2], w = featuresShape[3];
         if (outputs != d * h * w) throw new IllegalArgumentException("OceanForecastNet outputs " + d * h * w + " values, the label has " + outputs);
         return new Net(f, d, h, w, CHANNELS, new Generator(seed));
     }
@@ -45,31 +50,35 @@ public final class OceanForecastNet implements ModuleFactory {
     /** The module; see the class comment. */
     static final class Net extends Module {
         final int frames, depth, height, width;
-        final Conv4d conv1, conv2;
+        final Conv4d conv1, conv2, conv3;
 
         Net(int frames, int depth, int height, int width, int channels, Generator g) {
             this.frames = frames;
             this.depth = depth;
             this.height = height;
             this.width = width;
-            this.conv1 = registerModule("conv1", new Conv4d(2, channels, new int[] {3, 3, 3, 3}, null, new int[] {1, 1, 1, 1}, null, 1, true, g));
-            this.conv2 = registerModule("conv2", new Conv4d(channels, 1, new int[] {frames, 1, 1, 1}, null, null, null, 1, true, g));
+            this.conv1 = registerModule("conv1", new Conv4d(1 + STATIC, channels, new int[] {3, 3, 3, 3}, null, new int[] {1, 1, 1, 1}, null, 1,
+                    true, g));
+            this.conv2 = registerModule("conv2", new Conv4d(channels, channels, new int[] {frames, 1, 1, 1}, null, null, null, 1, true, g));
+            this.conv3 = registerModule("conv3", new Conv4d(channels, 1, new int[] {1, 3, 3, 3}, null, new int[] {0, 1, 1, 1}, null, 1, true, g));
             try (GradMode.Guard ng = GradMode.noGrad()) {
-                conv2.weight.zero_();
-                conv2.bias.zero_();
+                conv3.weight.zero_();
+                conv3.bias.zero_();
             }
         }
 
         @Override public Tensor forward(Tensor x) {
             int n = x.size(0);
-            Tensor s = x.reshape(n, frames + 1, depth, height, width);
+            Tensor s = x.reshape(n, frames + STATIC, depth, height, width);
             Tensor series = s.narrow(1, 0, frames);
+            Tensor statics = s.narrow(1, frames, STATIC);
             Tensor mask = s.narrow(1, frames, 1);
             Tensor last = series.narrow(1, frames - 1, 1);
             Tensor z = series.sub(MEAN).div(STD).mul(mask).unsqueeze(1);
-            Tensor m = mask.unsqueeze(1).expand(n, 1, frames, depth, height, width);
-            Tensor h = conv1.forward(Tensor.cat(1, z, m)).gelu();
-            Tensor d = conv2.forward(h).reshape(n, 1, depth, height, width);
+            Tensor st = statics.unsqueeze(2).expand(n, STATIC, frames, depth, height, width);
+            Tensor h = conv1.forward(Tensor.cat(1, z, st)).gelu();
+            h = conv2.forward(h).gelu();
+            Tensor d = conv3.forward(h).reshape(n, 1, depth, height, width);
             return last.add(d).mul(mask).reshape(n, depth * height * width);
         }
 

@@ -90,7 +90,7 @@ public final class OceanJob implements Job {
     }
 
     /** A month x depth x lat x lon field and its ocean mask, in memory. */
-    record Field(float[] temp, float[] mask, int months, int depth, int lat, int lon) {
+    record Field(float[] temp, float[] mask, float[] latitudes, int months, int depth, int lat, int lon) {
         float t(int m, int z, int y, int x) { return temp[((m * depth + z) * lat + y) * lon + x]; }
 
         boolean ocean(int z, int y, int x) { return mask[(z * lat + y) * lon + x] != 0f; }
@@ -107,7 +107,7 @@ public final class OceanJob implements Job {
             for (int z = 0; z < depth; z++) {
                 for (int y = 0; y < lat; y++) System.arraycopy(mask, (z * lat + y) * lon + from, k, (z * lat + y) * w, w);
             }
-            return new Field(t, k, months, depth, lat, w);
+            return new Field(t, k, latitudes, months, depth, lat, w);
         }
 
         long oceanCells() {
@@ -125,19 +125,22 @@ public final class OceanJob implements Job {
         } catch (ArrowDataException e) {
             throw new JobInputException(option + " " + dir + ": " + e.getMessage(), e);
         }
-        String expected = "expected arrays temp [months, depth, lat, lon] float32 and mask [depth, lat, lon] (shared/data/ocean_temp_4d layout)";
-        RawDataset.Array temp = ds.arrays().get("temp"), mask = ds.arrays().get("mask");
-        if (temp == null || mask == null) {
+        String expected = "expected arrays temp [months, depth, lat, lon] float32, mask [depth, lat, lon] and lat [lat]"
+                + " (shared/data/ocean_temp_4d layout)";
+        RawDataset.Array temp = ds.arrays().get("temp"), mask = ds.arrays().get("mask"), lat = ds.arrays().get("lat");
+        if (temp == null || mask == null || lat == null) {
             throw new JobInputException(option + " " + dir + ": wrong layout: meta.json lists " + ds.arrays().keySet() + "; " + expected);
         }
         int[] s = temp.shape();
-        if (!"float32".equals(temp.dtype()) || s.length != 4 || !Arrays.equals(mask.shape(), Arrays.copyOfRange(s, 1, 4))) {
+        if (!"float32".equals(temp.dtype()) || s.length != 4 || !Arrays.equals(mask.shape(), Arrays.copyOfRange(s, 1, 4))
+                || !Arrays.equals(lat.shape(), new int[] {s[2]})) {
             throw new JobInputException(option + " " + dir + ": wrong layout: temp is " + temp.dtype() + " " + Arrays.toString(s) + ", mask "
                     + mask.dtype() + " " + Arrays.toString(mask.shape()) + "; " + expected);
         }
         if (temp.numel() == 0) throw new JobInputException(option + " " + dir + ": the dataset is empty (temp has shape " + Arrays.toString(s) + ")");
         if (temp.numel() > Integer.MAX_VALUE) throw new JobInputException(option + " " + dir + ": temp is too large for this job");
-        Field f = new Field(temp.readFloats(0, (int) temp.numel()), mask.readFloats(0, (int) mask.numel()), s[0], s[1], s[2], s[3]);
+        Field f = new Field(temp.readFloats(0, (int) temp.numel()), mask.readFloats(0, (int) mask.numel()), lat.readFloats(0, s[2]), s[0], s[1],
+                s[2], s[3]);
         for (int i = 0; i < f.temp.length; i++) {
             if (!Float.isFinite(f.temp[i])) throw new JobInputException(option + " " + dir + ": temp holds a non-finite value at element " + i);
         }
@@ -162,6 +165,25 @@ public final class OceanJob implements Job {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             while (b.hasRemaining()) ch.write(b);
         }
+    }
+
+    /**
+     * The SQL that turns a window row ({@code input}, {@code mask}, {@code t}, {@code y}) into the network's features:
+     * the input months, the mask, and three per-cell channels — sine and cosine of the target month's angle, and the
+     * latitude / 90 of each cell's row — each {@code depth x patch x patch} floats (see {@link OceanForecastNet}).
+     */
+    static String featuresSql(float[] latitudes, int months, int depth, int patch) {
+        int p = depth * patch * patch;
+        StringBuilder lat = new StringBuilder();
+        for (float v : latitudes) {
+            if (lat.length() > 0) lat.append(", ");
+            lat.append(String.format(Locale.ROOT, "CAST(%.6f AS FLOAT)", v / 90.0));
+        }
+        String angle = String.format(Locale.ROOT, "2 * pi() * ((t + 1) %% %d) / %d", months, months);
+        return String.format(Locale.ROOT, "SELECT *, concat(input, mask, array_repeat(CAST(sin(%s) AS FLOAT), %d), "
+                + "array_repeat(CAST(cos(%s) AS FLOAT), %d), "
+                + "transform(sequence(0, %d), i -> element_at(array(%s), CAST(y + ((i div %d) %% %d) + 1 AS INT)))) AS features FROM __THIS__",
+                angle, p, angle, p, p - 1, lat, patch, patch);
     }
 
     /** The smallest stride <= patch whose patch origins reach the far edge, so that test windows cover every cell. */
@@ -225,12 +247,12 @@ public final class OceanJob implements Job {
             long nTrain = trainDf.count();
 
             SparkgradEstimator est = new SparkgradEstimator().setModuleFactory(OceanForecastNet.class.getName())
-                    .setFeaturesCol("features").setLabelCol("target").setFeaturesShape(frames + 1, d, patch, patch)
+                    .setFeaturesCol("features").setLabelCol("target").setFeaturesShape(frames + OceanForecastNet.STATIC, d, patch, patch)
                     .setLabelShape(d * patch * patch).setLoss("mse").setOptimizer("adam").setLearningRate(lr).setLrSchedule("cosine")
                     .setBatchSize(batch).setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed)
                     .setDevice(o.device);
             Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
-                new SQLTransformer().setStatement("SELECT *, concat(input, mask) AS features FROM __THIS__"), est});
+                new SQLTransformer().setStatement(featuresSql(all.latitudes, all.months, d, patch)), est});
             ctx.progress().totalEpochs(epochs);
             ctx.progress().message(String.format(Locale.ROOT, "training a Conv4d forecaster on %d windows (%d months x %d depths x %dx%d): %d epochs, %d workers, batch %d, averaging every %d steps",
                     nTrain, frames, d, patch, patch, epochs, workers, batch, avg));
@@ -265,8 +287,9 @@ public final class OceanJob implements Job {
             data.put("window", Map.of("history", history, "patch", List.of(patch, patch), "train_stride", List.of(stride, stride),
                     "test_stride", List.of(sy, sx), "cyclic", true, "min_ocean_fraction", minOcean));
             r.detail("data", data);
-            r.detail("hyperparameters", Hyper.of(est, "featuresShape", List.of(frames + 1, d, patch, patch), "hiddenChannels",
-                    OceanForecastNet.CHANNELS, "pipeline", "SQLTransformer(concat(input, mask)) -> SparkgradEstimator(OceanForecastNet)"));
+            r.detail("hyperparameters", Hyper.of(est, "featuresShape", List.of(frames + OceanForecastNet.STATIC, d, patch, patch),
+                    "hiddenChannels", OceanForecastNet.CHANNELS,
+                    "pipeline", "SQLTransformer(concat(input, mask, sin/cos of the target month, latitude)) -> SparkgradEstimator(OceanForecastNet)"));
             double[] loss = estModel.summary().lossHistory();
             r.detail("rounds", loss.length).detail("loss_history", Evaluation.round(loss, 6))
                     .detail("epoch_end_seconds", Evaluation.round(estModel.summary().epochEndSeconds(), 2));
