@@ -114,4 +114,31 @@ public class CoreBenchmark {
             for (int i = 0; i < 10_000; i++) bh.consume(s.x.add(s.y));
         }
     }
+
+    @State(Scope.Benchmark)
+    public static class Mlp {
+        org.sparkgrad.nn.Module net;
+        org.sparkgrad.optim.SGD opt;
+        Tensor x, y;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Generator g = new Generator(3);
+            net = new org.sparkgrad.nn.Sequential(new org.sparkgrad.nn.Linear(784, 256, true, g), new org.sparkgrad.nn.ReLU(),
+                    new org.sparkgrad.nn.Linear(256, 128, true, g), new org.sparkgrad.nn.ReLU(), new org.sparkgrad.nn.Linear(128, 10, true, g));
+            opt = new org.sparkgrad.optim.SGD(net.parameters(), 0.01);
+            x = Tensor.randn(g, 128, 784);
+            y = Tensor.randint(0, 10, g, 128);
+        }
+    }
+
+    /** (a) MLP 784-256-128-10 train step at batch 128: zero grads, forward, cross entropy, backward, SGD step. */
+    @Benchmark
+    public double mlpTrainStep(Mlp s) {
+        s.opt.zeroGrad(true);
+        Tensor loss = org.sparkgrad.ops.Losses.crossEntropy(s.net.forward(s.x), s.y);
+        loss.backward();
+        s.opt.step();
+        return loss.item();
+    }
 }
