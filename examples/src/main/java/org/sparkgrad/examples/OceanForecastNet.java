@@ -31,7 +31,7 @@ import org.sparkgrad.tensor.Tensor;
 public final class OceanForecastNet implements ModuleFactory {
     private static final long serialVersionUID = 1L;
     /** Hidden channels. */
-    static final int CHANNELS = 8;
+    static final int CHANNELS = 16;
     /** Mean and std of the ocean temperatures (meta.json temp_stats_over_ocean), for input scaling. */
     static final double MEAN = 9.56, STD = 8.95;
     /** Per-cell channels after the months: mask, sin(month), cos(month), latitude. */

@@ -241,7 +241,7 @@ public final class OceanJob implements Job {
             int frames = history + 1, d = train.depth;
             Dataset<Row> trainDf = ctx.spark().read().parquet(work.resolve("train-windows.parquet").toString());
             Dataset<Row> testDf = ctx.spark().read().parquet(work.resolve("test-windows.parquet").toString());
-            int epochs = o.epochsOr(30), batch = o.batchSizeOr(8), avg = o.averagingFrequencyOr(8), workers = o.workersOr(2);
+            int epochs = o.epochsOr(40), batch = o.batchSizeOr(8), avg = o.averagingFrequencyOr(8), workers = o.workersOr(2);
             double lr = o.learningRateOr(2e-3);
             trainDf = Splits.shuffle(trainDf, workers, o.seed).persist(StorageLevel.MEMORY_AND_DISK());
             long nTrain = trainDf.count();
