@@ -28,10 +28,11 @@ import picocli.CommandLine.Option;
  * {@link SparkgradClassifier} trained by parameter averaging. Evaluates on a stratified, seeded held-out split of
  * {@code --data} (or on {@code --test-data}) and saves the fitted {@code PipelineModel}, which scores the raw Parquet
  * layout directly. Data layout: {@code features: array<float>} of 64 values, {@code label: int} 0..9
- * ({@code shared/data/digits/digits.parquet}; a copy is bundled for {@code demo}).
+ * ({@code shared/data/digits/digits.parquet}; a copy is bundled, used by {@code demo} and when {@code --data} is not
+ * given).
  */
 @Command(name = "digits", mixinStandardHelpOptions = true,
-        description = "UCI optical digits (8x8): an MLP through SparkgradClassifier; target >= 97%% test accuracy.")
+        description = "UCI optical digits (8x8): an MLP through SparkgradClassifier; target >= 97%% test accuracy. Without --data: the bundled copy.")
 public final class DigitsJob implements Job {
     /** Classpath location of the bundled dataset. */
     static final String BUNDLED = "/data/digits.parquet";
@@ -45,8 +46,6 @@ public final class DigitsJob implements Job {
     @Option(names = "--dropout", paramLabel = "P", defaultValue = "0.1", description = "Dropout after each hidden layer (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    private boolean bundled;
-
     /** The digits job on {@code --data}. */
     public DigitsJob() {}
 
@@ -56,7 +55,6 @@ public final class DigitsJob implements Job {
         j.options = options;
         j.hidden = new int[] {256, 128};
         j.dropout = 0.1;
-        j.bundled = options.data == null;
         return j;
     }
 
@@ -64,8 +62,11 @@ public final class DigitsJob implements Job {
 
     @Override public JobOptions options() { return options; }
 
+    /** Without {@code --data}, the job runs on the bundled copy of the dataset. */
+    private boolean bundled() { return options.data == null; }
+
     @Override public void checkInputs() {
-        if (!bundled) DataPaths.parquet("--data", options.data, "digits");
+        if (!bundled()) DataPaths.parquet("--data", options.data, "digits");
         if (options.testData != null) DataPaths.parquet("--test-data", options.testData, "digits");
         for (int h : hidden) if (h <= 0) throw new JobInputException("--hidden widths must be > 0");
         if (!(dropout >= 0 && dropout < 1)) throw new JobInputException("--dropout must be in [0, 1)");
@@ -89,7 +90,7 @@ public final class DigitsJob implements Job {
         Path tmp = null;
         try {
             String dataPath;
-            if (bundled) {
+            if (bundled()) {
                 tmp = Files.createTempDirectory("sparkgrad-digits");
                 Path f = tmp.resolve("digits.parquet");
                 try (InputStream in = DigitsJob.class.getResourceAsStream(BUNDLED)) {
@@ -100,7 +101,7 @@ public final class DigitsJob implements Job {
             } else {
                 dataPath = DataPaths.parquet("--data", o.data, "digits");
             }
-            ctx.progress().message("reading " + (bundled ? "the bundled digits.parquet" : dataPath));
+            ctx.progress().message("reading " + (bundled() ? "the bundled digits.parquet" : dataPath));
             Dataset<Row> all = load(ctx, "--data", dataPath);
             Dataset<Row> train, test;
             String split;
@@ -151,7 +152,7 @@ public final class DigitsJob implements Job {
                     .detail("test_macro_f1", Evaluation.round(testEval.macroF1(), 5))
                     .detail("confusion_matrix", testEval.confusion());
             Map<String, Object> data = new LinkedHashMap<>();
-            data.put("path", bundled ? "bundled:" + BUNDLED : dataPath);
+            data.put("path", bundled() ? "bundled:" + BUNDLED : dataPath);
             data.put("test_path", o.testData);
             data.put("split", split);
             data.put("train_rows", nTrain);

@@ -75,7 +75,11 @@ class BadInputTest {
 
     @Test
     void missingDataOption(@TempDir Path tmp) {
-        rejected(tmp, "--data is required");
+        Path out = tmp.resolve("out");
+        JobTestSupport.Run r = JobTestSupport.cli("train", "mnist", "--out", out.toString(), "--progress", "none");
+        assertEquals(SparkgradCli.EXIT_BAD_INPUT, r.exit(), r.err());
+        assertTrue(r.err().contains("--data is required"), r.err());
+        assertFalse(Files.exists(out));
     }
 
     @Test
