@@ -122,8 +122,12 @@ public final class TensorWriter implements AutoCloseable {
         }
         this.rowGroupRows = b.rowGroupRows > 0 ? b.rowGroupRows
                 : (int) Math.max(1, Math.min(65536, (64L << 20) / Math.max(1, rowBytes)));
-        this.ownAllocator = b.allocator == null ? new RootAllocator() : null;
-        this.allocator = b.allocator != null ? b.allocator : ownAllocator;
+        // Always a private allocator (a child of the caller's when given): the dataset JNI releases the batches it was
+        // handed from its own threads, sometimes after DatasetFileWriter.write has returned, and releaseMemory() waits
+        // for exactly this allocator to drain before closing it (arrow-java issue #1255).
+        this.ownAllocator = b.allocator == null ? new RootAllocator()
+                : b.allocator.newChildAllocator("sparkgrad-tensor-writer", 0, b.allocator.getLimit());
+        this.allocator = ownAllocator;
         List<Field> fields = new ArrayList<>();
         for (Column c : columns) {
             fields.add(c.field());
@@ -485,6 +489,17 @@ public final class TensorWriter implements AutoCloseable {
             ipcRoot = null;
         }
         if (ownAllocator != null) {
+            // The native Parquet writer may still hold (and release from its own thread) the last exported batch
+            // for a moment after write() returned: wait for it rather than report a false leak.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ownAllocator.getAllocatedMemory() != 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             ownAllocator.close();
         }
     }
