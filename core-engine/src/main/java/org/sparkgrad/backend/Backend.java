@@ -68,6 +68,15 @@ public interface Backend {
     /** {@code x = op(x, y)} in place, {@code y} broadcast to x's shape; x keeps its dtype. */
     void binaryInPlace(BinaryOp op, Tensor x, Tensor y);
 
+    /**
+     * {@code x += alpha * y} in place ({@code torch.Tensor.add_(y, alpha=alpha)}), {@code y} broadcast to x's shape,
+     * the product rounded to x's dtype before the add. The default multiplies into a
+     * temporary; backends override it with a fused loop (the optimizers run it over every parameter each step).
+     */
+    default void addScaledInPlace(Tensor x, Tensor y, double alpha) {
+        binaryInPlace(BinaryOp.ADD, x, unary(UnaryOp.MUL_SCALAR, y.dtype() == x.dtype() ? y : y.to(x.dtype()), alpha, 0));
+    }
+
     /** {@code cond ? x : y} elementwise with broadcasting of all three; cond is bool. */
     Tensor where(Tensor cond, Tensor x, Tensor y);
 

@@ -147,6 +147,18 @@ public final class CpuBackend implements Backend {
         binaryInto(op, x, y, x);
     }
 
+    @Override public void addScaledInPlace(Tensor x, Tensor y, double alpha) {
+        CpuStorage xs = st(x), ys = st(y);
+        if (xs.f != null && ys.f != null && x.isContiguous() && y.isContiguous() && Arrays.equals(x.shapeRef(), y.shapeRef())) {
+            float[] xf = xs.f, yf = ys.f;
+            float a = (float) alpha;
+            int xo = x.storageOffset(), yo = y.storageOffset();
+            Parallel.range(x.numel(), 1, (from, to) -> CpuKernels.axpy(a, yf, yo + from, xf, xo + from, to - from));
+            return;
+        }
+        Backend.super.addScaledInPlace(x, y, alpha);
+    }
+
     private void binaryInto(BinaryOp op, Tensor x, Tensor y, Tensor out) {
         int[] shape = out.shapeRef();
         CpuStorage xs = st(x), ys = st(y), os = st(out);

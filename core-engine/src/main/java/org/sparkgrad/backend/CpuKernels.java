@@ -10,7 +10,8 @@ final class CpuKernels {
     static void unaryF(UnaryOp op, float[] in, int off, float[] out, int from, int to, float a, float b) {
         switch (op) {
             case RELU:
-                for (int i = from; i < to; i++) out[i] = Math.max(in[off + i], 0f); // NaN stays NaN, as in PyTorch
+                if (FastMath.VECTOR) VectorEltwise.relu(in, off, out, from, to);
+                else for (int i = from; i < to; i++) out[i] = Math.max(in[off + i], 0f); // NaN stays NaN, as in PyTorch
                 return;
             case NEG:
                 for (int i = from; i < to; i++) out[i] = -in[off + i];
@@ -54,7 +55,8 @@ final class CpuKernels {
                                int from, int to, double a, double b) {
         switch (op) {
             case RELU:
-                for (int i = from; i < to; i++) r[i] = x[xo + i] > 0 ? g[go + i] : 0f;
+                if (FastMath.VECTOR) VectorEltwise.reluBackward(g, go, x, xo, r, from, to);
+                else for (int i = from; i < to; i++) r[i] = x[xo + i] > 0 ? g[go + i] : 0f;
                 return;
             case NEG:
                 for (int i = from; i < to; i++) r[i] = -g[go + i];
@@ -114,6 +116,15 @@ final class CpuKernels {
             default:
                 for (int e = 0; e < n; e++, xo += xs, yo += ys, oo += os) o[oo] = (float) op.apply(x[xo], y[yo]);
         }
+    }
+
+    /** {@code y[yo + i] += alpha * x[xo + i]} for {@code i < n}, the product rounded to float before the add. */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        if (FastMath.VECTOR) {
+            VectorEltwise.axpy(alpha, x, xo, y, yo, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
     static long binaryLong(BinaryOp op, long x, long y) {

@@ -8,8 +8,8 @@ import java.util.concurrent.RecursiveAction;
  * the calling thread (no task overhead for tiny tensors).
  */
 public final class Parallel {
-    /** Elements below which elementwise loops stay single-threaded. */
-    public static final int GRAIN = 1 << 15;
+    /** Elements below which elementwise loops stay single-threaded (system property {@code sparkgrad.grain}). */
+    public static final int GRAIN = Integer.getInteger("sparkgrad.grain", 1 << 15);
 
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
 

@@ -195,6 +195,27 @@ public final class Arithmetic {
                 + t.gradFn().name() + ") is not supported; use the out-of-place op");
     }
 
+    /**
+     * {@code x += alpha * y} in place ({@code add_(y, alpha=alpha)}), y broadcast to x, one fused pass without a
+     * temporary; bumps x's version. Same rules as {@link #inPlace}: no grad-requiring operand under grad mode, and the
+     * broadcast shape must be x's.
+     */
+    public static Tensor addScaledInPlace(Tensor x, Tensor y, double alpha) {
+        checkInPlace(x, "add_");
+        if (GradMode.isEnabled() && y.requiresGrad()) {
+            throw new IllegalStateException("in-place add_ with an operand that requires grad is not supported; use the out-of-place op");
+        }
+        sameDevice(x, y, "add_");
+        int[] bs = Shape.broadcast(x.shapeRef(), y.shapeRef());
+        if (!Arrays.equals(bs, x.shapeRef())) {
+            throw new IllegalArgumentException("output with shape " + Shape.str(x.shapeRef())
+                    + " doesn't match the broadcast shape " + Shape.str(bs) + " (operand shape " + Shape.str(y.shapeRef()) + ")");
+        }
+        x.backend().addScaledInPlace(x, y, alpha);
+        x.storage().bumpVersion();
+        return x;
+    }
+
     /** {@code x = x op y} in place (y broadcast to x); bumps x's version. */
     public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y) {
         checkInPlace(x, op.name().toLowerCase() + "_");

@@ -581,7 +581,15 @@ public final class Tensor {
     // =================================================================== in place (bump the version)
     public Tensor add_(Tensor o) { return Arithmetic.inPlace(BinaryOp.ADD, this, o); }
 
-    public Tensor add_(Tensor o, double alpha) { return alpha == 1 ? add_(o) : Arithmetic.inPlace(BinaryOp.ADD, this, noGradMul(o, alpha)); }
+    /**
+     * {@code this += alpha * o} in place ({@code torch.Tensor.add_(other, alpha=alpha)}), {@code o} broadcast to this
+     * tensor's shape, in one fused pass.
+     *
+     * @throws IllegalArgumentException if {@code o} does not broadcast to this shape (both shapes named)
+     * @throws IllegalStateException under grad mode when this tensor is a leaf or graph node that requires grad, or
+     *     {@code o} requires grad
+     */
+    public Tensor add_(Tensor o, double alpha) { return alpha == 1 ? add_(o) : Arithmetic.addScaledInPlace(this, o, alpha); }
 
     public Tensor add_(double s) { return Arithmetic.inPlace(BinaryOp.ADD, this, scalar(s, dtype())); }
 
@@ -625,12 +633,6 @@ public final class Tensor {
         backend().copy(r, this);
         storage.bumpVersion();
         return this;
-    }
-
-    private static Tensor noGradMul(Tensor o, double alpha) {
-        try (GradMode.Guard g = GradMode.noGrad()) {
-            return o.mul(alpha);
-        }
     }
 
     // =================================================================== reductions

@@ -1,0 +1,46 @@
+package org.sparkgrad.backend;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float32 elementwise loops of the CPU backend on the JDK Vector API, for the ops a training step runs over every
+ * activation and parameter: ReLU and its gradient, and {@code y += alpha * x}. Only called when
+ * {@link FastMath#VECTOR}; primitive signatures, so no other class needs the {@code jdk.incubator.vector} module.
+ * Results equal the scalar loops of {@link CpuKernels} bit for bit (same single-rounding float operations).
+ */
+final class VectorEltwise {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+
+    private VectorEltwise() {}
+
+    /** {@code out[i] = max(in[off + i], 0)} for {@code i} in {@code [from, to)}; NaN stays NaN (as {@link Math#max}). */
+    static void relu(float[] in, int off, float[] out, int from, int to) {
+        int i = from, ub = from + S.loopBound(to - from);
+        FloatVector zero = FloatVector.zero(S);
+        for (; i < ub; i += VL) FloatVector.fromArray(S, in, off + i).max(zero).intoArray(out, i);
+        for (; i < to; i++) out[i] = Math.max(in[off + i], 0f);
+    }
+
+    /** {@code r[i] = x[xo + i] > 0 ? g[go + i] : 0} for {@code i} in {@code [from, to)} (NaN input: 0). */
+    static void reluBackward(float[] g, int go, float[] x, int xo, float[] r, int from, int to) {
+        int i = from, ub = from + S.loopBound(to - from);
+        FloatVector zero = FloatVector.zero(S);
+        for (; i < ub; i += VL) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            zero.blend(FloatVector.fromArray(S, g, go + i), xv.compare(VectorOperators.GT, 0f)).intoArray(r, i);
+        }
+        for (; i < to; i++) r[i] = x[xo + i] > 0 ? g[go + i] : 0f;
+    }
+
+    /** {@code y[yo + i] += alpha * x[xo + i]} for {@code i} in {@code [0, n)}, the product rounded before the add. */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, ub = S.loopBound(n);
+        for (; i < ub; i += VL) {
+            FloatVector.fromArray(S, x, xo + i).mul(alpha).add(FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+}
