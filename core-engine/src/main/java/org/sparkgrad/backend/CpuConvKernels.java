@@ -51,9 +51,9 @@ public final class CpuConvKernels {
     private CpuConvKernels() {}
 
     /**
-     * Whether float32 convolutions may use the direct Vector API kernels (true by default when the
-     * {@code jdk.incubator.vector} module is present). Switching it off forces the im2col + GEMM path; tests
-     * and benchmarks use this to compare the two.
+     * Whether float32 convolutions and max pooling may use the direct Vector API kernels (true by default when the
+     * {@code jdk.incubator.vector} module is present). Switching it off forces the im2col + GEMM path and the scalar
+     * pooling loop; tests and benchmarks use this to compare the two.
      *
      * @return the previous setting
      * @throws IllegalStateException when switching on without the module
@@ -543,6 +543,75 @@ public final class CpuConvKernels {
     /** Number of output rows: the product of all output sizes but the last. */
     private static int rows(PoolWindows w) { return w.outputVolume() / Math.max(1, w.outputSize[w.spatialDims() - 1]); }
 
+    /**
+     * The output positions of one plane that the vector kernel pools: those whose windows lie wholly inside the input
+     * (a multiple of the vector length of them, in order), their window origins, and the window's tap offsets in
+     * row-major order (the order of the scalar rule). Null when the windows are not all the same shape (adaptive
+     * pooling) or fewer than a vector of them are complete.
+     */
+    static final class VectorPlan {
+        final int[] base, out, taps;
+        final int n;
+        final boolean[] done, rowDone;
+
+        private VectorPlan(int[] base, int[] out, int n, int[] taps, boolean[] done, boolean[] rowDone) {
+            this.base = base;
+            this.out = out;
+            this.n = n;
+            this.taps = taps;
+            this.done = done;
+            this.rowDone = rowDone;
+        }
+
+        static VectorPlan of(PoolWindows w) {
+            int nd = w.spatialDims();
+            int[] k = new int[nd], st = Shape.contiguousStrides(w.inputSize);
+            for (int d = 0; d < nd; d++) {
+                if (w.outputSize[d] == 0) return null;
+                k[d] = w.taps[d][0];
+                for (int i = 0; i < w.outputSize[d]; i++) if (w.taps[d][i] != k[d]) return null;
+            }
+            int kv = Shape.numel(k);
+            if (kv == 0) return null;
+            int[] taps = new int[kv], kc = new int[nd];
+            for (int t = 0; t < kv; t++) {
+                int off = 0;
+                for (int d = 0; d < nd; d++) off += kc[d] * w.dilation[d] * st[d];
+                taps[t] = off;
+                for (int d = nd - 1; d >= 0 && ++kc[d] == k[d]; d--) kc[d] = 0;
+            }
+            int outVol = w.outputVolume();
+            int[] base = new int[outVol], out = new int[outVol], oc = new int[nd];
+            int n = 0;
+            for (int o = 0; o < outVol; o++) {
+                boolean inside = true;
+                int b = 0;
+                for (int d = 0; d < nd && inside; d++) {
+                    int s0 = w.start[d][oc[d]];
+                    inside = s0 >= 0 && s0 + (k[d] - 1) * w.dilation[d] < w.inputSize[d];
+                    b += s0 * st[d];
+                }
+                if (inside) {
+                    base[n] = b;
+                    out[n++] = o;
+                }
+                for (int d = nd - 1; d >= 0 && ++oc[d] == w.outputSize[d]; d--) oc[d] = 0;
+            }
+            n -= n % VectorPoolKernels.VL;
+            if (n == 0) return null;
+            boolean[] done = new boolean[outVol];
+            for (int j = 0; j < n; j++) done[out[j]] = true;
+            int last = w.outputSize[nd - 1], rows = outVol / last;
+            boolean[] rowDone = new boolean[rows];
+            for (int r = 0; r < rows; r++) {
+                boolean all = true;
+                for (int i = 0; i < last && all; i++) all = done[r * last + i];
+                rowDone[r] = all;
+            }
+            return new VectorPlan(base, out, n, taps, done, rowDone);
+        }
+    }
+
     static Tensor[] maxPool(Tensor x0, PoolWindows w) {
         requireFloat(x0, "max_pool");
         Tensor x = contig(x0);
@@ -556,14 +625,18 @@ public final class CpuConvKernels {
         Object xa = arr(x), ya = arr(y);
         long[] ia = ((CpuStorage) ind.storage()).l;
         int xo = x.storageOffset();
+        VectorPlan vp = xa instanceof float[] && vectorEnabled && VectorPoolKernels.usable() ? VectorPlan.of(w) : null;
         Parallel.range(planes, outVol * 4, (from, to) -> {
             int[] idx = new int[nd - 1], odo = new int[Math.max(1, nd - 1)], buf = new int[ob];
             for (int pl = from; pl < to; pl++) {
                 Arrays.fill(idx, 0);
                 int xb = xo + pl * inVol, yb = pl * outVol;
+                if (vp != null) VectorPoolKernels.maxBlocks((float[]) xa, xb, vp.base, vp.out, vp.n, vp.taps, (float[]) ya, yb, ia);
                 for (int r = 0; r < rows; r++, nextRow(idx, w.outputSize)) {
+                    if (vp != null && vp.rowDone[r]) continue;
                     int cnt = outerOffsets(taps, idx, buf, odo);
                     for (int i = 0; i < last; i++) {
+                        if (vp != null && vp.done[r * last + i]) continue;
                         int[] lt = lastTaps[i];
                         int best = -1, j = yb + r * last + i;
                         // PyTorch's rule: the max, NaN winning (the last NaN), the first position among equal maxima
