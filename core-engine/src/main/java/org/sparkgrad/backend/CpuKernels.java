@@ -140,10 +140,18 @@ final class CpuKernels {
         }
     }
 
+    /** {@code sum(f[o .. o + len))} accumulated in double (vectorised in float blocks when the Vector API is present). */
+    static double sumF(float[] f, int o, int len) {
+        if (FastMath.VECTOR && len >= 64) return VectorEltwise.sum(f, o, len);
+        double s = 0;
+        for (int i = 0; i < len; i++) s += f[o + i];
+        return s;
+    }
+
     static double reduceRowF(ReduceOp op, float[] f, int o, int len) {
         switch (op) {
-            case SUM: { double s = 0; for (int i = 0; i < len; i++) s += f[o + i]; return s; }
-            case MEAN: { double s = 0; for (int i = 0; i < len; i++) s += f[o + i]; return s / len; }
+            case SUM: return sumF(f, o, len);
+            case MEAN: return sumF(f, o, len) / len;
             case PROD: { double s = 1; for (int i = 0; i < len; i++) s *= f[o + i]; return s; }
             case AMAX: { float m = f[o]; for (int i = 1; i < len; i++) { float v = f[o + i]; if (v > m || v != v) m = v; } return m; }
             case AMIN: { float m = f[o]; for (int i = 1; i < len; i++) { float v = f[o + i]; if (v < m || v != v) m = v; } return m; }

@@ -43,4 +43,22 @@ final class VectorEltwise {
         }
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
+
+    /**
+     * {@code sum(f[o .. o + n))} in double: float lanes summed over blocks of 1024 elements, each block's total added
+     * to a double (a blocked, pairwise-like order: error grows with the block, not with {@code n}).
+     */
+    static double sum(float[] f, int o, int n) {
+        double total = 0;
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + 1024), ub = i + S.loopBound(end - i);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < ub; i += VL) acc = acc.add(FloatVector.fromArray(S, f, o + i));
+            double block = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) block += f[o + i];
+            total += block;
+        }
+        return total;
+    }
 }

@@ -52,6 +52,21 @@ class VectorEltwiseTest {
     }
 
     @Test
+    void blockedVectorSumIsAccurateInDouble() {
+        for (int n : new int[] {64, 100, 1024, 1025, 100_000}) {
+            float[] f = data(n, 3 * n);
+            for (int i = 0; i < n; i += 3) if (!Float.isFinite(f[i])) f[i] = 1.5f;
+            double exact = 0;
+            for (int i = 0; i < n; i++) exact += f[i];
+            assertEquals(exact, CpuKernels.sumF(f, 0, n), 1e-6 * Math.max(1, Math.sqrt(n)), "n=" + n);
+        }
+        float[] big = new float[3000];
+        java.util.Arrays.fill(big, 1e-3f);
+        big[0] = 1e4f; // float lanes alone would lose the small terms behind the large one
+        assertEquals(1e4 + 2999 * (double) 1e-3f, CpuKernels.sumF(big, 0, big.length), 1e-3);
+    }
+
+    @Test
     void fusedAddScaledEqualsMulThenAddAndChecksShapes() {
         Generator gen = new Generator(5);
         for (int n : new int[] {3, 40_000, 100_000}) { // serial and parallel ranges
