@@ -13,7 +13,8 @@ import org.sparkgrad.backend.Blas;
 import org.sparkgrad.backend.CpuConvKernels;
 
 /**
- * The convolution workloads of {@link ConvBenchmark}, timed with the method of
+ * The workloads of {@code shared/bench/pytorch-cpu-baseline.md} that the JMH benchmarks run ({@link CoreBenchmark}'s
+ * MLP step, {@link ConvBenchmark}'s LeNet step and convolutions, {@link GptBlockBenchmark}), timed with the method of
  * {@code shared/bench/pytorch-cpu-baseline.md} so that the figures compare with PyTorch's on a shared machine:
  * warm-up (at least 3 calls and 1 s), then calls timed one by one in chunks of at least 0.5 s; for each chunk the
  * CPU used by other processes is computed from {@code /proc/stat} (machine busy time minus this process's CPU
@@ -24,11 +25,12 @@ import org.sparkgrad.backend.CpuConvKernels;
  * {@code OPENBLAS_NUM_THREADS=1}) all work runs on that thread, so this is the single-core cost of a call, which
  * other processes competing for the cores do not inflate (unlike wall time).
  *
- * <p>Usage: {@code java --add-modules=jdk.incubator.vector -cp benchmarks.jar org.sparkgrad.bench.ConvTimer
- * [limitSeconds] [workload ...]} with workloads {@code conv2d conv3d conv4d lenet} (default all). Prints a table.
+ * <p>Usage: {@code java --add-modules=jdk.incubator.vector -cp benchmarks.jar org.sparkgrad.bench.BaselineTimer
+ * [limitSeconds] [workload ...]} with workloads {@code mlp lenet gpt conv2d conv3d conv4d} (default all). Prints a
+ * table.
  */
-public final class ConvTimer {
-    private ConvTimer() {}
+public final class BaselineTimer {
+    private BaselineTimer() {}
 
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -98,7 +100,7 @@ public final class ConvTimer {
         double limit = args.length > 0 ? Double.parseDouble(args[0]) : 75;
         List<String> which = new ArrayList<>();
         for (int i = 1; i < args.length; i++) which.add(args[i]);
-        if (which.isEmpty()) which = List.of("conv2d", "conv3d", "conv4d", "lenet");
+        if (which.isEmpty()) which = List.of("mlp", "lenet", "gpt", "conv2d", "conv3d", "conv4d");
         Blackhole bh = new Blackhole("Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
         System.out.println("BLAS: " + Blas.description() + "; direct Vector API kernels: " + CpuConvKernels.vectorKernelsEnabled()
                 + "; cores: " + Runtime.getRuntime().availableProcessors());
@@ -106,6 +108,21 @@ public final class ConvTimer {
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         ConvBenchmark b = new ConvBenchmark();
         for (String w : which) {
+            if (w.equals("mlp")) {
+                CoreBenchmark.Mlp s = new CoreBenchmark.Mlp();
+                s.setup();
+                CoreBenchmark cb = new CoreBenchmark();
+                System.out.println(time("(a) mlp train step", () -> bh.consume(cb.mlpTrainStep(s)), limit));
+                continue;
+            }
+            if (w.equals("gpt")) {
+                GptBlockBenchmark.Block s = new GptBlockBenchmark.Block();
+                s.setup();
+                GptBlockBenchmark gb = new GptBlockBenchmark();
+                System.out.println(time("(f) gpt block forward", () -> bh.consume(gb.forward(s)), limit));
+                System.out.println(time("(f) gpt block fwd+bwd", () -> bh.consume(gb.forwardBackward(s)), limit));
+                continue;
+            }
             if (w.equals("lenet")) {
                 ConvBenchmark.LeNet s = new ConvBenchmark.LeNet();
                 s.setup();
