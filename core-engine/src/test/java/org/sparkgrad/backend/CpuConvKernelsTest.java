@@ -189,6 +189,43 @@ class CpuConvKernelsTest {
     }
 
     @Test
+    void fourToSevenOutputChannelsTakeTheDirectPathWithAPaddedChannelBlock() {
+        assumeTrue(CpuConvVector.AVAILABLE, "run with --add-modules=jdk.incubator.vector");
+        CpuConvKernels.setVectorKernelsEnabled(true);
+        Generator g = new Generator(31);
+        int taken = 0;
+        for (int nd = 1; nd <= 4; nd++) {
+            for (int rep = 0; rep < 6; rep++) {
+                Case cs = randomCase(g, nd, true, 4);
+                CpuConvKernels.Geom geom = new CpuConvKernels.Geom(cs.n, cs.c, cs.o, cs.in, cs.k, cs.out, cs.s, cs.p, cs.dil, cs.groups);
+                if (cs.o / cs.groups < CpuConvVector.OB && CpuConvVector.suitsForward(geom)) taken++;
+                check(cs, DType.FLOAT32, 1e-5);
+            }
+        }
+        assertTrue(taken >= 4, "the direct path with fewer than " + CpuConvVector.OB + " outputs per group was taken " + taken + " times");
+        // LeNet's second convolution: the input gradient is a direct convolution with 6 outputs (its input channels)
+        Case cs = new Case();
+        cs.nd = 2;
+        cs.n = 2;
+        cs.groups = 1;
+        cs.c = 6;
+        cs.o = 16;
+        cs.in = new int[] {14, 14};
+        cs.k = new int[] {5, 5};
+        cs.s = new int[] {1, 1};
+        cs.p = new int[] {0, 0};
+        cs.dil = new int[] {1, 1};
+        cs.out = new int[] {10, 10};
+        cs.x = gauss(g, cs.n * cs.c * 196);
+        cs.w = gauss(g, cs.o * cs.c * 25);
+        cs.b = gauss(g, cs.o);
+        cs.gy = gauss(g, cs.n * cs.o * 100);
+        CpuConvKernels.Geom geom = new CpuConvKernels.Geom(cs.n, cs.c, cs.o, cs.in, cs.k, cs.out, cs.s, cs.p, cs.dil, cs.groups);
+        assertTrue(CpuConvVector.suitsBackwardInput(geom), "LeNet conv2's input gradient takes the direct path");
+        check(cs, DType.FLOAT32, 1e-5);
+    }
+
+    @Test
     void directPathHandlesFlattenedPlanesStridedOuterDimsAndGroups() {
         assumeTrue(CpuConvVector.AVAILABLE, "run with --add-modules=jdk.incubator.vector");
         CpuConvKernels.setVectorKernelsEnabled(true);
