@@ -201,16 +201,7 @@ public final class Arithmetic {
      * broadcast shape must be x's.
      */
     public static Tensor addScaledInPlace(Tensor x, Tensor y, double alpha) {
-        checkInPlace(x, "add_");
-        if (GradMode.isEnabled() && y.requiresGrad()) {
-            throw new IllegalStateException("in-place add_ with an operand that requires grad is not supported; use the out-of-place op");
-        }
-        sameDevice(x, y, "add_");
-        int[] bs = Shape.broadcast(x.shapeRef(), y.shapeRef());
-        if (!Arrays.equals(bs, x.shapeRef())) {
-            throw new IllegalArgumentException("output with shape " + Shape.str(x.shapeRef())
-                    + " doesn't match the broadcast shape " + Shape.str(bs) + " (operand shape " + Shape.str(y.shapeRef()) + ")");
-        }
+        checkInPlaceOperands(x, y, "add_");
         x.backend().addScaledInPlace(x, y, alpha);
         x.storage().bumpVersion();
         return x;
@@ -218,19 +209,23 @@ public final class Arithmetic {
 
     /** {@code x = x op y} in place (y broadcast to x); bumps x's version. */
     public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y) {
-        checkInPlace(x, op.name().toLowerCase() + "_");
+        checkInPlaceOperands(x, y, op.name().toLowerCase() + "_");
+        x.backend().binaryInPlace(op, x, y);
+        x.storage().bumpVersion();
+        return x;
+    }
+
+    /** The checks of an in-place binary op {@code x op= y}: x may change, y does not require grad, y broadcasts to x. */
+    private static void checkInPlaceOperands(Tensor x, Tensor y, String name) {
+        checkInPlace(x, name);
         if (GradMode.isEnabled() && y.requiresGrad()) {
-            throw new IllegalStateException("in-place " + op.name().toLowerCase() + "_ with an operand that requires grad is not supported; "
-                    + "use the out-of-place op");
+            throw new IllegalStateException("in-place " + name + " with an operand that requires grad is not supported; use the out-of-place op");
         }
-        sameDevice(x, y, op.name().toLowerCase() + "_");
+        sameDevice(x, y, name);
         int[] bs = Shape.broadcast(x.shapeRef(), y.shapeRef());
         if (!Arrays.equals(bs, x.shapeRef())) {
             throw new IllegalArgumentException("output with shape " + Shape.str(x.shapeRef())
                     + " doesn't match the broadcast shape " + Shape.str(bs) + " (operand shape " + Shape.str(y.shapeRef()) + ")");
         }
-        x.backend().binaryInPlace(op, x, y);
-        x.storage().bumpVersion();
-        return x;
     }
 }
