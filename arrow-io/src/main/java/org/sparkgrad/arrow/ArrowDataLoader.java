@@ -48,8 +48,9 @@ import org.sparkgrad.data.BatchIterable;
  * {@code DistributedSampler.set_epoch} does, so all workers agree on the order.
  *
  * <p><b>Memory.</b> In flight at once: the Arrow scan batch of {@code scanRows} rows being converted and up to two
- * more decoded ahead by the scan-ahead thread (off-heap, in the allocator; the native Parquet decoder has its own
- * buffers outside it),
+ * more decoded ahead by the scan-ahead thread, and as many for the next Parquet file of the shard, which is opened
+ * and decoded ahead (off-heap, in the allocator; the native Parquet decoder has its own buffers outside it: whole
+ * row groups, about {@code 16 * scanRows} rows read ahead per open file),
  * the shuffle buffer ({@code shuffleBufferRows} rows plus the partly used chunks they come from, chunks being at
  * most {@code max(1, shuffleBufferRows/8)} rows), and {@code prefetchBatches} finished batches.
  *
@@ -256,8 +257,8 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
         private void produce() {
             Object last = END;
             int chunkRows = shuffle ? Math.max(1, Math.min(scanRows, shuffleBufferRows / 8)) : scanRows;
-            try (ChunkStream cs = new ChunkStream(files, formats, shardUnits(ep), columns, chunkRows, policy, stats,
-                    allocator)) {
+            try (ChunkStream cs = new ChunkStream(files, formats, shardUnits(ep), columns, chunkRows, scanRows, policy,
+                    stats, allocator)) {
                 Random pick = new Random(mix(mix(seed, ep), 1 + shardIndex));
                 int cap = shuffleBufferRows + chunkRows + batchSize;
                 ChunkStream.Chunk[] bufChunk = new ChunkStream.Chunk[cap];
@@ -492,7 +493,7 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
             return this;
         }
 
-        /** Rows per Arrow scan batch from Parquet (default 8192). */
+        /** Rows per native scan batch from Parquet (default 8192; also the chunk size when not shuffling). */
         public Builder scanRows(int n) {
             this.scanRows = positive(n, "scanRows");
             return this;

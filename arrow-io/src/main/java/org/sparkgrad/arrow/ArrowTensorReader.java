@@ -12,11 +12,14 @@ import org.sparkgrad.data.Batch;
 import org.sparkgrad.tensor.Tensor;
 
 /**
- * Reads Parquet files or folders and Arrow IPC files/streams as tensor batches, in file order, synchronously:
+ * Reads Parquet files or folders and Arrow IPC files/streams as tensor batches, in file order, converting on the
+ * calling thread (Parquet is decoded natively, ahead of it, on Arrow's threads and a scan-ahead thread):
  * each {@link Batch} holds {@code batchSize} rows (the last one may hold fewer), tensor {@code i} of shape
  * {@code (rows, *sampleShape_i)} for column {@code i} (see {@link TensorColumn} for layouts and shapes). Only the
- * named columns are read from Parquet (projection). At most one Arrow batch of {@code scanRows} rows is held
- * off-heap at a time.
+ * named columns are read from Parquet (projection), in native scan batches of {@code scanRows} rows that are cut
+ * into batches on the heap. Off-heap, in the allocator: at most three Arrow batches of {@code scanRows} rows for the
+ * file being read and three for the next Parquet file, which is opened and decoded ahead; the native decoder's own
+ * buffers (whole row groups, about {@code 16 * scanRows} rows read ahead per file) are outside the allocator.
  *
  * <pre>{@code
  * try (BufferAllocator al = new RootAllocator();
@@ -50,8 +53,8 @@ public final class ArrowTensorReader implements Iterable<Batch>, AutoCloseable {
             }
             List<ChunkStream.Unit> units = ChunkStream.plan(files, formats, Long.MAX_VALUE, al);
             // chunks of batchSize rows line up with batches whenever an Arrow batch holds a multiple of them
-            this.stream = new ChunkStream(files, formats, units, b.columns, Math.min(b.scanRows, b.batchSize), b.policy,
-                    stats, al);
+            this.stream = new ChunkStream(files, formats, units, b.columns, Math.min(b.scanRows, b.batchSize),
+                    b.scanRows, b.policy, stats, al);
         } catch (RuntimeException e) {
             if (ownAllocator != null) {
                 ownAllocator.close();
@@ -198,7 +201,11 @@ public final class ArrowTensorReader implements Iterable<Batch>, AutoCloseable {
             return this;
         }
 
-        /** Rows per Arrow scan batch read from Parquet (default 8192): bounds the off-heap memory in use. */
+        /**
+         * Rows per native scan batch read from Parquet (default 8192; independent of {@link #batchSize}): bounds the
+         * off-heap memory in use. The native decoder decodes whole row groups and reads ahead about 16 scan batches'
+         * worth of rows; each scan batch that starts inside a row group costs one more native copy.
+         */
         public Builder scanRows(int n) {
             if (n <= 0) {
                 throw new IllegalArgumentException("scanRows must be > 0, got " + n);

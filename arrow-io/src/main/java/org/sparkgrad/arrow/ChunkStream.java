@@ -13,12 +13,28 @@ import org.sparkgrad.tensor.DType;
 
 /**
  * Reads a planned sequence of {@link Unit}s (row blocks of Parquet row groups, record batches of IPC files, whole
- * IPC streams) and turns them into heap {@link Chunk}s of at most {@code chunkRows} rows, one file open at a time.
+ * IPC streams) and turns them into heap {@link Chunk}s of at most {@code chunkRows} rows, file by file.
  * Used by {@link ArrowTensorReader} (all units in file order) and {@link ArrowDataLoader} (shuffled, sharded).
  *
- * <p>Memory: one Arrow batch (off-heap, in the given allocator) and its heap copy at a time. A Parquet file is
- * scanned from its start (the dataset JNI cannot seek to a row group); rows of units not asked for are decoded
- * natively and dropped without a heap copy, and the scan stops after the last unit asked for.
+ * <p>Parquet is scanned in native batches of {@code scanRows} rows (at least {@code chunkRows}), whatever the chunk
+ * size. The dataset JNI decodes whole row groups, on its CPU thread pool, reads ahead about 16 scan batches' worth
+ * of rows (Arrow's default batch read-ahead), and cuts row groups into scan batches; every scan batch that starts
+ * inside a row group is copied once more natively (the JNI re-bases sliced arrays before exporting them), so scan
+ * batches as large as the row groups save that copy and most hand-overs (measured: about 10-15% less CPU per MB
+ * than 1024-row scan batches on 8192-row row groups).
+ *
+ * <p>Read-ahead across files: while a file is being read, the next file of the plan, if it is Parquet, is opened
+ * and starts decoding on its {@link ColumnarFileReader} scan-ahead thread, so that its native decode overlaps the
+ * conversion of the current file (a Spark part file is often a single row group, which the JNI decodes on one
+ * thread). Chunks still come out in plan order, and an error in opening or reading the next file is raised only
+ * when the stream reaches that file, after every row before it.
+ *
+ * <p>Memory: at most two files open (the current one and the next), each with at most three Arrow batches of
+ * {@code scanRows} rows held by its {@link ColumnarFileReader} (off-heap, in the given allocator) plus the native
+ * decoder's own buffers (the row groups being decoded and read ahead, outside the allocator); one heap copy at a
+ * time. A Parquet file is scanned from its start (the dataset JNI cannot seek to a row group); rows of
+ * units not asked for are decoded natively and dropped without a heap copy, and the scan stops after the last unit
+ * asked for.
  */
 final class ChunkStream implements AutoCloseable {
 
@@ -44,6 +60,7 @@ final class ChunkStream implements AutoCloseable {
     private final List<TensorColumn> columns;
     private final String[] projection;
     private final int chunkRows;
+    private final int scanRows;
     private final NonFinitePolicy policy;
     private final ArrowTensors.Stats stats;
     private final BufferAllocator allocator;
@@ -53,11 +70,21 @@ final class ChunkStream implements AutoCloseable {
     private final Deque<Chunk> pending = new ArrayDeque<>();
     private int group = -1;
     private ColumnarFileReader reader;
+    // the next group's file, opened ahead (Parquet only): its reader, or the error its opening threw
+    private int aheadGroup = -1;
+    private ColumnarFileReader aheadReader;
+    private RuntimeException aheadError;
     private List<TensorColumn.Resolved> resolved;
     private volatile boolean closed;
 
     ChunkStream(List<Path> files, List<DataFormat> formats, List<Unit> units, List<TensorColumn> columns,
             int chunkRows, NonFinitePolicy policy, ArrowTensors.Stats stats, BufferAllocator allocator) {
+        this(files, formats, units, columns, chunkRows, chunkRows, policy, stats, allocator);
+    }
+
+    ChunkStream(List<Path> files, List<DataFormat> formats, List<Unit> units, List<TensorColumn> columns,
+            int chunkRows, int scanRows, NonFinitePolicy policy, ArrowTensors.Stats stats, BufferAllocator allocator) {
+        this.scanRows = Math.max(chunkRows, scanRows);
         this.files = files;
         this.formats = formats;
         this.columns = columns;
@@ -195,11 +222,22 @@ final class ChunkStream implements AutoCloseable {
         List<Unit> units = groups.get(group);
         int fi = units.get(0).fileIndex();
         Path file = files.get(fi);
-        DataFormat fmt = formats.get(fi);
         unitCursor = 0;
         streamBatch = 0;
         lastEnd = units.get(units.size() - 1).endRow();
-        reader = ColumnarFileReader.open(file, fmt, fmt == DataFormat.PARQUET ? projection : null, chunkRows, allocator);
+        if (aheadGroup == group) {
+            aheadGroup = -1;
+            RuntimeException e = aheadError;
+            aheadError = null;
+            if (e != null) {
+                throw e;
+            }
+            reader = aheadReader;
+            aheadReader = null;
+        } else {
+            closeAhead();
+            reader = open(group);
+        }
         resolved = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {
             TensorColumn.Resolved r = columns.get(i).resolve(reader.schema(), file);
@@ -216,6 +254,50 @@ final class ChunkStream implements AutoCloseable {
                         + Arrays.toString(knownShapes[i]) + " in earlier files", file, r.name(), -1, -1);
             }
             resolved.add(r);
+        }
+        openAhead(group + 1);
+    }
+
+    private ColumnarFileReader open(int g) {
+        int fi = groups.get(g).get(0).fileIndex();
+        DataFormat fmt = formats.get(fi);
+        return ColumnarFileReader.open(files.get(fi), fmt, fmt == DataFormat.PARQUET ? projection : null, scanRows,
+                allocator);
+    }
+
+    /** Opens group {@code g}'s file ahead and starts its scan, when it is Parquet. */
+    private void openAhead(int g) {
+        if (g >= groups.size() || formats.get(groups.get(g).get(0).fileIndex()) != DataFormat.PARQUET) {
+            return;
+        }
+        aheadGroup = g;
+        try {
+            aheadReader = open(g);
+            aheadReader.startScan();
+        } catch (RuntimeException e) {
+            if (aheadReader != null) {
+                closeQuietly(aheadReader);
+                aheadReader = null;
+            }
+            aheadError = e; // raised when the stream reaches this file
+        }
+    }
+
+    private void closeAhead() {
+        aheadGroup = -1;
+        aheadError = null;
+        if (aheadReader != null) {
+            ColumnarFileReader r = aheadReader;
+            aheadReader = null;
+            r.close();
+        }
+    }
+
+    private static void closeQuietly(ColumnarFileReader r) {
+        try {
+            r.close();
+        } catch (RuntimeException ignored) {
+            // the first error wins
         }
     }
 
@@ -256,6 +338,10 @@ final class ChunkStream implements AutoCloseable {
     public void close() {
         closed = true;
         pending.clear();
-        closeReader();
+        try {
+            closeReader();
+        } finally {
+            closeAhead();
+        }
     }
 }

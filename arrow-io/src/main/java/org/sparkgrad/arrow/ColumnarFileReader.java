@@ -176,6 +176,16 @@ final class ColumnarFileReader implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * Starts decoding now, on the scan-ahead thread, for a file that will be read sequentially later (at most two
+     * batches beyond the first are decoded before {@link #next()} takes them). No-op for IPC files or if started.
+     */
+    void startScan() {
+        if (ahead == null && blocks == null) {
+            startAhead();
+        }
+    }
+
     /** Loads the next batch in file order; false at the end. */
     boolean next() {
         if (ahead == null) {

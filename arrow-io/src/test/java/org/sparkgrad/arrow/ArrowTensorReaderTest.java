@@ -2,6 +2,9 @@ package org.sparkgrad.arrow;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -215,6 +219,148 @@ class ArrowTensorReaderTest {
             assertArrayEquals(new int[] {100, 256}, b.features().shape());
         }
         assertEquals(0, al.getAllocatedMemory());
+    }
+
+    /** Writes {@code rows.length} Parquet files (one row group each) of ids counting up across files, x = (id, -id). */
+    private Path parquetParts(String name, int... rows) {
+        Path dir = tmp.resolve(name);
+        long id = 0;
+        for (int f = 0; f < rows.length; f++) {
+            long[] ids = new long[rows[f]];
+            float[] x = new float[2 * rows[f]];
+            for (int i = 0; i < rows[f]; i++, id++) {
+                ids[i] = id;
+                x[2 * i] = id;
+                x[2 * i + 1] = -id;
+            }
+            try (TensorWriter w = TensorWriter.builder(dir.resolve(String.format("part-%03d.parquet", f)))
+                    .column("x", DType.FLOAT32, 2).column("id", DType.INT64).rowGroupRows(rows[f]).allocator(al).build()) {
+                w.write(Tensor.fromArray(x, rows[f], 2), Tensor.fromArray(ids, rows[f]));
+            }
+        }
+        return dir;
+    }
+
+    /** Reads ids until the end or an error; checks x against id on the way. */
+    private static List<Long> readIds(ArrowTensorReader r, List<RuntimeException> error) {
+        List<Long> ids = new ArrayList<>();
+        try {
+            for (Batch b : r) {
+                long[] id = b.labels().toLongArray();
+                float[] x = b.features().toFloatArray();
+                for (int i = 0; i < id.length; i++) {
+                    assertEquals((float) id[i], x[2 * i]);
+                    assertEquals((float) -id[i], x[2 * i + 1]);
+                    ids.add(id[i]);
+                }
+            }
+        } catch (RuntimeException e) {
+            error.add(e);
+        }
+        return ids;
+    }
+
+    private static List<Long> range(long n) {
+        List<Long> l = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            l.add(i);
+        }
+        return l;
+    }
+
+    private static boolean scanThreadsAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().startsWith("sparkgrad-scan-ahead") && t.isAlive());
+    }
+
+    /**
+     * Many one-row-group Parquet files (the next one is opened and decoded ahead) come out in exact order, for
+     * batches that cross file boundaries, native scan batches larger or smaller than the batch, and ragged ends.
+     */
+    @Test
+    void readAheadAcrossFilesKeepsExactOrder() {
+        Path dir = parquetParts("parts", 37, 1, 250, 64, 100, 3);
+        int[][] cases = {{7, 8192}, {64, 16}, {100, 100}, {1000, 8192}};
+        for (int[] c : cases) {
+            List<RuntimeException> err = new ArrayList<>();
+            try (ArrowTensorReader r = ArrowTensorReader.builder(dir).columns("x", "id").batchSize(c[0]).scanRows(c[1])
+                    .allocator(al).build()) {
+                assertEquals(range(455), readIds(r, err), "batch " + c[0] + ", scan " + c[1]);
+            }
+            assertTrue(err.isEmpty(), () -> err.get(0).toString());
+            assertEquals(0, al.getAllocatedMemory());
+        }
+        assertFalse(scanThreadsAlive());
+    }
+
+    /**
+     * A file whose opening fails (missing column) is reported after every row of the files before it (batches that
+     * end where the bad file starts; a batch that would take rows of both is never made).
+     */
+    @Test
+    void errorOpeningTheNextFileComesAfterEveryEarlierRow() throws Exception {
+        Path dir = parquetParts("bad-next", 30, 20);
+        Path bad = dir.resolve("part-002.parquet");
+        try (TensorWriter w = TensorWriter.builder(bad).column("x", DType.FLOAT32, 2).allocator(al).build()) {
+            w.write(Tensor.fromArray(new float[20], 10, 2)); // no "id" column
+        }
+        List<RuntimeException> err = new ArrayList<>();
+        try (ArrowTensorReader r = ArrowTensorReader.builder(dir).columns("x", "id").batchSize(10).allocator(al)
+                .build()) {
+            assertEquals(range(50), readIds(r, err));
+        }
+        assertEquals(1, err.size());
+        ArrowDataException e = assertInstanceOf(ArrowDataException.class, err.get(0));
+        assertEquals(bad.toString(), e.file());
+        assertEquals("id", e.column());
+        assertEquals(0, al.getAllocatedMemory());
+        assertFalse(scanThreadsAlive());
+    }
+
+    /** Corrupt pages in the next file (decoded ahead) fail only once every row before that file is out. */
+    @Test
+    void corruptNextFileFailsAfterEveryEarlierRow() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("corrupt-next"));
+        byte[] pq = Files.readAllBytes(TestData.resource("data/digits/digits.parquet"));
+        Files.write(dir.resolve("a.parquet"), pq);
+        byte[] bad = pq.clone();
+        for (int i = 2000; i < 6000; i++) {
+            bad[i] = (byte) (i * 31);
+        }
+        Path badFile = dir.resolve("b.parquet");
+        Files.write(badFile, bad);
+        long rows = 0;
+        ArrowDataException e = null;
+        try (ArrowTensorReader r = ArrowTensorReader.builder(dir).columns("features", "label").batchSize(719)
+                .allocator(al).build()) {
+            for (Batch b : r) {
+                rows += b.size();
+            }
+        } catch (ArrowDataException x) {
+            e = x;
+        }
+        assertNotNull(e, "the corrupt file must fail");
+        assertEquals(1438, rows, "all of a.parquet first");
+        assertEquals(badFile.toString(), e.file());
+        assertEquals(0, e.rowGroup());
+        assertEquals(0, al.getAllocatedMemory());
+        assertFalse(scanThreadsAlive());
+    }
+
+    /** Closing after one batch, with the next file open and decoding ahead, leaks nothing and stops the threads. */
+    @Test
+    void earlyCloseWithTheNextFileReadAhead() throws Exception {
+        Path dir = parquetParts("early", 5000, 5000, 5000);
+        for (int scan : new int[] {100, 8192}) {
+            try (ArrowTensorReader r = ArrowTensorReader.builder(dir).columns("x", "id").batchSize(10).scanRows(scan)
+                    .allocator(al).build()) {
+                Iterator<Batch> it = r.iterator();
+                assertEquals(range(10), Arrays.stream(it.next().labels().toLongArray()).boxed().toList());
+                Thread.sleep(50); // let both files' scan-ahead threads fill their queues
+            }
+            assertEquals(0, al.getAllocatedMemory());
+            assertFalse(scanThreadsAlive());
+        }
     }
 
     @Test

@@ -43,7 +43,13 @@ import org.sparkgrad.tensor.Tensor;
  *   <li>{@code source=mnist}: {@code ../shared/data/mnist/mnist.parquet} as Spark wrote it (zstd, 60000 rows), and
  *       an IPC file of the same rows.</li>
  * </ul>
- * Run: {@code mvn -pl arrow-io -am -Pjmh -DskipTests integration-test -Djmh.args="-wi 2 -i 3 -f 1"}.
+ * Both sides use the same reader settings (columns, batch size 1024, scan batch 8192 rows), read the same rows and
+ * produce and touch the same tensors; the row count is checked every operation.
+ *
+ * <p>Run: {@code mvn -pl arrow-io -am -Pjmh -DskipTests integration-test -Djmh.args="-wi 2 -i 3 -f 1"}. The
+ * native Parquet decoder allocates its buffers with Arrow's bundled mimalloc; prefixing the command with
+ * {@code MIMALLOC_RESERVE_OS_MEMORY=2GiB} (inherited by the forked JVM) lets it reuse them instead of mapping fresh
+ * pages for every row group (see arrow-io/README.md, "Parquet speed").
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -125,11 +131,18 @@ public class ArrowReadBenchmark {
     }
 
     private void readAll(Path p, Blackhole bh, Counters c) {
+        long rows = 0;
         try (ArrowTensorReader r = reader(p, 1024)) {
             for (Batch b : r) {
-                bh.consume(b.features());
-                bh.consume(b.labels());
+                // touch both tensors (first and last element of the batch), as a training step would read them
+                int n = b.size();
+                bh.consume(b.features().get(0, 0, 0, 0) + b.features().get(n - 1, 0, 27, 27));
+                bh.consume(b.labels().get(0) + b.labels().get(n - 1));
+                rows += n;
             }
+        }
+        if (rows * 784 * 4 != payloadBytes) {
+            throw new IllegalStateException(p + ": read " + rows + " rows, expected " + payloadBytes / (784 * 4));
         }
         c.bytes += payloadBytes;
     }
