@@ -31,7 +31,8 @@ import org.sparkgrad.tensor.Tensor;
  *       decoded with arrow-io's bulk copies ({@link ArrowTensors#readColumns}) into the chunk arrays;</li>
  *   <li>{@link #packParquetShard}: Parquet files read directly by the executor with arrow-io's
  *       {@link ArrowDataLoader} (projection on the two columns, units of row-group blocks dealt round-robin to
- *       workers, no shuffle), one batch of {@code chunkRows} rows per chunk.</li>
+ *       workers; with {@code shuffle}, the blocks in a seeded random order and rows mixed by the loader's shuffle
+ *       buffer), one batch of {@code chunkRows} rows per chunk.</li>
  * </ul>
  * Validation is that of {@link RowReader}: nulls, wrong lengths and NaN/Inf (arrow-io's {@code FAIL} policy, and a
  * finiteness check after narrowing doubles to float) and class labels outside {@code [0, numClasses)}; errors are
@@ -156,17 +157,18 @@ final class ArrowChunks implements Serializable {
     // ------------------------------------------------------------------ plain Parquet scan
 
     /** The loader of worker {@code w}'s shard of the files: units dealt round-robin, in file order, no shuffle. */
-    private ArrowDataLoader loader(List<String> files, int worker, int workers, int chunkRows, BufferAllocator al) {
+    private ArrowDataLoader loader(List<String> files, int worker, int workers, int chunkRows, boolean shuffle, long seed,
+                                   BufferAllocator al) {
         List<Path> paths = new ArrayList<>();
         for (String f : files) paths.add(Path.of(java.net.URI.create(f)));
         return ArrowDataLoader.builder(paths).columns(columns().toArray(new TensorColumn[0])).batchSize(chunkRows)
-                .blockRows(chunkRows).shuffle(false).dropLast(false).prefetchBatches(1).shard(worker, workers)
+                .blockRows(chunkRows).shuffle(shuffle).seed(seed).dropLast(false).prefetchBatches(1).shard(worker, workers)
                 .nonFinite(NonFinitePolicy.FAIL).allocator(al).build();
     }
 
     /** Rows of worker {@code w}'s shard, from the Parquet footers alone. */
-    long parquetShardRows(List<String> files, int worker, int workers, int chunkRows) {
-        try (BufferAllocator al = new RootAllocator(); ArrowDataLoader l = loader(files, worker, workers, chunkRows, al)) {
+    long parquetShardRows(List<String> files, int worker, int workers, int chunkRows, boolean shuffle, long seed) {
+        try (BufferAllocator al = new RootAllocator(); ArrowDataLoader l = loader(files, worker, workers, chunkRows, shuffle, seed, al)) {
             return l.rowsPerEpoch();
         } catch (ArrowDataException e) {
             throw wrap(e, worker);
@@ -174,13 +176,13 @@ final class ArrowChunks implements Serializable {
     }
 
     /** The chunks of worker {@code w}'s shard of the Parquet files, read on this executor. */
-    Iterator<Chunk> packParquetShard(List<String> files, int worker, int workers, int chunkRows, int rmax) {
+    Iterator<Chunk> packParquetShard(List<String> files, int worker, int workers, int chunkRows, int rmax, boolean shuffle, long seed) {
         List<AutoCloseable> toClose = new ArrayList<>();
         BufferAllocator al = taskAllocator(toClose);
         toClose.add(al);
         ArrowDataLoader l;
         try {
-            l = loader(files, worker, workers, chunkRows, al);
+            l = loader(files, worker, workers, chunkRows, shuffle, seed, al);
         } catch (ArrowDataException e) {
             closeAll(toClose);
             throw wrap(e, worker);

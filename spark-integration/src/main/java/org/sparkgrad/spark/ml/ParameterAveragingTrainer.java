@@ -115,6 +115,8 @@ final class ParameterAveragingTrainer {
         RowReader reader = new RowReader(fc, conf.featureSize, lc, conf.labelSize, kind, conf.outputs);
         ArrowChunks arrow = new ArrowChunks(fc, fShape, lc, lShape, kind, conf.outputs);
         int chunkRows = conf.batchSize * p.getAveragingFrequency();
+        final boolean shuffle = p.getShuffle();
+        final long seed = conf.seed;
         DataPaths path = DataPaths.choose(train, fc, lc);
         List<String> parquetFiles = path == DataPaths.PARQUET ? DataPaths.parquetFiles(train, fc, lc) : null;
         LOG.info("sparkgrad data path: {} ({})", path.label, path == DataPaths.PARQUET
@@ -131,20 +133,28 @@ final class ParameterAveragingTrainer {
             shards = jsc.parallelize(ws, workers);
             final int nw = workers;
             jsc.setJobDescription("sparkgrad: planning Parquet row groups per worker (footers only)");
-            counts = shards.map(w -> arrow.parquetShardRows(parquetFiles, w, nw, chunkRows)).collect();
+            counts = shards.map(w -> arrow.parquetShardRows(parquetFiles, w, nw, chunkRows, shuffle, seed)).collect();
         } else if (path == DataPaths.ARROW) {
             sel = train.select(fc, lc);
-            int parts = ((org.apache.spark.sql.classic.Dataset<Row>) sel).queryExecution().toRdd().getNumPartitions();
-            if (parts > workers) sel = sel.coalesce(workers);
-            else if (parts < workers) sel = sel.repartition(workers);
+            if (shuffle) {
+                sel = shuffled(sel, workers, seed);
+            } else {
+                int parts = ((org.apache.spark.sql.classic.Dataset<Row>) sel).queryExecution().toRdd().getNumPartitions();
+                if (parts > workers) sel = sel.coalesce(workers);
+                else if (parts < workers) sel = sel.repartition(workers);
+            }
             jsc.setJobDescription("sparkgrad: counting rows per worker");
             counts = ((org.apache.spark.sql.classic.Dataset<Row>) sel).queryExecution().toRdd().toJavaRDD()
                     .mapPartitions(ParameterAveragingTrainer::countRows).collect();
         } else {
-            rows = train.select(fc, lc).javaRDD();
-            int parts = rows.getNumPartitions();
-            if (parts > workers) rows = rows.coalesce(workers);
-            else if (parts < workers) rows = rows.repartition(workers);
+            if (shuffle) {
+                rows = shuffled(train.select(fc, lc), workers, seed).javaRDD();
+            } else {
+                rows = train.select(fc, lc).javaRDD();
+                int parts = rows.getNumPartitions();
+                if (parts > workers) rows = rows.coalesce(workers);
+                else if (parts < workers) rows = rows.repartition(workers);
+            }
             jsc.setJobDescription("sparkgrad: counting rows per worker");
             counts = rows.mapPartitions(ParameterAveragingTrainer::countRows).collect();
         }
@@ -164,7 +174,8 @@ final class ParameterAveragingTrainer {
         JavaRDD<Chunk> packed;
         if (path == DataPaths.PARQUET) {
             final int nw = workers;
-            packed = shards.mapPartitionsWithIndex((w, it) -> arrow.packParquetShard(parquetFiles, w, nw, chunkRows, rm), true);
+            packed = shards.mapPartitionsWithIndex((w, it) -> arrow.packParquetShard(parquetFiles, w, nw, chunkRows, rm, shuffle, seed),
+                    true);
         } else if (path == DataPaths.ARROW) {
             SparkSession ss = sel.sparkSession();
             String schemaJson = org.apache.spark.sql.util.ArrowUtils.toArrowSchema(sel.schema(),
@@ -283,6 +294,18 @@ final class ParameterAveragingTrainer {
             n++;
         }
         return java.util.Collections.singletonList(n).iterator();
+    }
+
+    /**
+     * The rows of {@code df} in a seeded pseudo-random order, in {@code parts} partitions: each row's key is a hash of
+     * its {@code monotonically_increasing_id} and the seed; rows are hash-partitioned and sorted by it (Spark's sort,
+     * which spills; no partition is held in the heap). Deterministic for the same input partitioning and seed.
+     */
+    static Dataset<Row> shuffled(Dataset<Row> df, int parts, long seed) {
+        String row = "__sparkgrad_row", key = "__sparkgrad_key";
+        return df.withColumn(row, functions.monotonically_increasing_id())
+                .withColumn(key, functions.xxhash64(functions.col(row), functions.lit(seed ^ 0x5DEECE66DL)))
+                .repartition(parts, functions.col(key)).sortWithinPartitions(key, row).drop(row, key);
     }
 
     static int prod(int[] s) {

@@ -86,6 +86,16 @@ public abstract class SparkgradEstimatorBase<E extends SparkgradEstimatorBase<E,
 
     public E setResumeFromCheckpoint(boolean v) { set(resumeFromCheckpoint(), v); return self(); }
 
+    /**
+     * Whether to shuffle the training rows once, seeded by {@code seed}, before they are cut into per-worker chunks
+     * (default false, as PyTorch's {@code DataLoader}): each averaging round trains on one chunk of consecutive rows per
+     * worker (chunks are visited in a new random order every epoch and rows within a chunk reshuffled), so data stored
+     * sorted by label or time gives each round a narrow sample unless shuffled. Costs one Spark shuffle and sort of the
+     * two training columns per fit (the Parquet path instead deals row-group blocks in a seeded order and mixes rows
+     * in arrow-io's shuffle buffer).
+     */
+    public E setShuffle(boolean v) { set(shuffle(), v); return self(); }
+
     public E setDevice(String v) { set(device(), v); return self(); }
 
     public E setValidationCol(String v) { set(validationCol(), v); return self(); }

@@ -21,7 +21,7 @@ final class SparkgradParamDefs implements java.io.Serializable {
     final Param<String> network, moduleFactory, loss, optimizer, optimizerOptions, lrSchedule, device, checkpointDir, validationCol;
     final DoubleParam learningRate, validationFraction;
     final IntParam batchSize, maxEpochs, averagingFrequency, numWorkers, checkpointInterval, numClasses;
-    final BooleanParam averageOptimizerState, resumeFromCheckpoint;
+    final BooleanParam averageOptimizerState, resumeFromCheckpoint, shuffle;
     final LongParam seed;
 
     private static Function1<String, Object> oneOf(String... allowed) {
@@ -67,6 +67,9 @@ final class SparkgradParamDefs implements java.io.Serializable {
         averageOptimizerState = new BooleanParam(uid, "averageOptimizerState",
                 "average the optimizer state (momentum, Adam moments) with the parameters each round; otherwise reset it each round");
         resumeFromCheckpoint = new BooleanParam(uid, "resumeFromCheckpoint", "resume fit from the newest checkpoint in checkpointDir");
+        shuffle = new BooleanParam(uid, "shuffle", "shuffle the training rows (seeded) before they are cut into per-worker chunks,"
+                + " so that data sorted by label or time still gives each round a mixed sample; rows within a chunk are"
+                + " reshuffled every epoch either way");
         seed = new LongParam(uid, "seed", "random seed (weights, shuffling, dropout)");
     }
 }

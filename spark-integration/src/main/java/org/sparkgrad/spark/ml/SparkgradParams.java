@@ -75,6 +75,8 @@ public interface SparkgradParams extends Params {
 
     default BooleanParam resumeFromCheckpoint() { return defs().resumeFromCheckpoint; }
 
+    default BooleanParam shuffle() { return defs().shuffle; }
+
     default Param<String> device() { return defs().device; }
 
     default Param<String> validationCol() { return defs().validationCol; }
@@ -131,6 +133,8 @@ public interface SparkgradParams extends Params {
 
     default boolean getResumeFromCheckpoint() { return (Boolean) $(resumeFromCheckpoint()); }
 
+    default boolean getShuffle() { return (Boolean) $(shuffle()); }
+
     default String getDevice() { return $(device()); }
 
     default String getValidationCol() { return $(validationCol()); }
@@ -165,6 +169,7 @@ public interface SparkgradParams extends Params {
         p.setDefault(p.checkpointDir(), "");
         p.setDefault(p.checkpointInterval(), 10);
         p.setDefault(p.resumeFromCheckpoint(), false);
+        p.setDefault(p.shuffle(), false);
         p.setDefault(p.device(), "auto");
         p.setDefault(p.validationCol(), "");
         p.setDefault(p.validationFraction(), 0.0);

@@ -109,6 +109,45 @@ class DataPathTest {
         for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 1e-5f, k);
     }
 
+    @Test
+    void shuffledIsASeededPermutationThatMixesSortedRows() {
+        Dataset<Row> sorted = spark.read().parquet(digits).orderBy("label").coalesce(1);
+        Dataset<Row> a = ParameterAveragingTrainer.shuffled(sorted, 2, 5), b = ParameterAveragingTrainer.shuffled(sorted, 2, 5);
+        assertEquals(2, a.javaRDD().getNumPartitions());
+        List<Row> ra = a.collectAsList(), rb = b.collectAsList(), rs = sorted.collectAsList();
+        assertEquals(ra, rb, "same seed, same order");
+        assertEquals(rs.size(), ra.size());
+        assertEquals(sorted.agg(functions.sum("label")).head().getLong(0), a.agg(functions.sum("label")).head().getLong(0));
+        assertTrue(!ra.equals(ParameterAveragingTrainer.shuffled(sorted, 2, 6).collectAsList()), "another seed, another order");
+        // the first 64 rows of each partition hold many labels, not one
+        for (List<Row> part : a.javaRDD().glom().collect()) {
+            java.util.Set<Integer> labels = new java.util.HashSet<>();
+            for (Row r : part.subList(0, Math.min(64, part.size()))) labels.add(r.getInt(r.fieldIndex("label")));
+            assertTrue(labels.size() >= 8, "labels in the first rows of a partition: " + labels);
+        }
+    }
+
+    @Test
+    void dataSortedByLabelTrainsWellWhenShuffledOnEveryPath(@TempDir Path dir) {
+        Dataset<Row> sorted = spark.read().parquet(digits).orderBy("label");
+        Dataset<Row> test = spark.read().parquet(digits);
+        SparkgradClassificationModel shuffled = clf().setShuffle(true).fit(sorted);
+        assertEquals("arrow", shuffled.summary().dataPath());
+        double accShuffled = accuracy(shuffled, test);
+        assertTrue(accShuffled > 0.9, "shuffled: " + accShuffled);
+        // the shuffle changes what the rounds see: a different model than the rows in order
+        assertTrue(!java.util.Arrays.equals(clf().fit(sorted).stateDict().get("0.weight").toFloatArray(),
+                shuffled.stateDict().get("0.weight").toFloatArray()));
+        // the Parquet path (files read by the executors) shuffles with arrow-io's loader
+        String p = dir.resolve("sorted.parquet").toString();
+        sorted.coalesce(1).write().parquet(p);
+        Dataset<Row> plain = spark.read().parquet(p);
+        SparkgradClassificationModel viaFiles = clf().setShuffle(true).fit(plain);
+        assertEquals("parquet", viaFiles.summary().dataPath());
+        assertTrue(accuracy(viaFiles, test) > 0.9, "Parquet path, shuffled: " + accuracy(viaFiles, test));
+        assertSameModel(viaFiles.stateDict(), clf().setShuffle(true).fit(plain).stateDict());
+    }
+
     private static Dataset<Row> tiny(int n, int partitions) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -190,12 +229,13 @@ class DataPathTest {
         List<String> files = DataPaths.parquetFiles(in, "features", "label");
         ArrowChunks ac = new ArrowChunks("features", new int[] {4}, "label", new int[0], TaskKind.CLASSIFICATION, 2);
         for (int workers : new int[] {1, 2, 3, 8}) {
+          for (boolean shuffle : new boolean[] {false, true}) {
             long rows = 0;
             double labelSum = 0;
             for (int w = 0; w < workers; w++) {
-                long expect = ac.parquetShardRows(files, w, workers, 8);
+                long expect = ac.parquetShardRows(files, w, workers, 8, shuffle, 7);
                 long got = 0;
-                for (java.util.Iterator<Chunk> it = ac.packParquetShard(files, w, workers, 8, 1000); it.hasNext(); ) {
+                for (java.util.Iterator<Chunk> it = ac.packParquetShard(files, w, workers, 8, 1000, shuffle, 7); it.hasNext(); ) {
                     Chunk ch = it.next();
                     assertTrue(ch.rows <= 8);
                     got += ch.rows;
@@ -206,6 +246,7 @@ class DataPathTest {
             }
             assertEquals(101, rows);
             assertEquals(df.agg(functions.sum("label")).head().getLong(0), (long) labelSum);
+          }
         }
     }
 }

@@ -134,7 +134,7 @@ class SparkgradClassifierTest {
         int epochs = 3, batch = 8;
         SparkgradClassificationModel m = new SparkgradClassifier().setNetwork(spec).setNumWorkers(1).setAveragingFrequency(1)
                 .setBatchSize(batch).setMaxEpochs(epochs).setOptimizer("sgd").setOptimizerOptions("{\"momentum\": 0.9}")
-                .setLearningRate(0.05).setSeed(9).fit(df);
+                .setLearningRate(0.05).setSeed(9).setShuffle(false).fit(df);
 
         // the same computation with the engine alone: same initial weights, same batch order
         List<Row> rows = df.collectAsList();
