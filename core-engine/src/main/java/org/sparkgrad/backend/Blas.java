@@ -53,6 +53,10 @@ public final class Blas {
         DESCRIPTION = nat ? "native " + nativeLibrary() : "pure Java (" + b.getClass().getSimpleName()
                 + "), tiled; install OpenBLAS (libopenblas0-pthread) for native speed";
         LOG.info("BLAS: {}", DESCRIPTION);
+        if (nat && DESCRIPTION.contains("OpenBLAS") && System.getenv("OPENBLAS_THREAD_TIMEOUT") == null) {
+            LOG.info("BLAS: OPENBLAS_THREAD_TIMEOUT is not set: OpenBLAS threads spin ~0.1 s after each GEMM on cores the"
+                    + " engine's loops want; the launchers set OPENBLAS_THREAD_TIMEOUT=22 (see BENCHMARKS.md)");
+        }
     }
 
     private Blas() {}

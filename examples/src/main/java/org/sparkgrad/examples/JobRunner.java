@@ -159,6 +159,9 @@ public final class JobRunner {
         if (!local) {
             String flags = buildInfo().getProperty("jvm.flags", "");
             if (!flags.isEmpty()) setDefault(b, sys, o, "spark.executor.extraJavaOptions", flags);
+            // executors' OpenBLAS threads sleep soon after a GEMM instead of spinning ~0.1 s (the launcher sets the
+            // same for the driver JVM; see BENCHMARKS.md)
+            setDefault(b, sys, o, "spark.executorEnv.OPENBLAS_THREAD_TIMEOUT", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "22"));
             if (!sys.contains("spark.jars") && !o.conf.containsKey("spark.jars")) {
                 String jar = applicationJar();
                 if (jar == null) {
