@@ -6,9 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float32 elementwise loops of the CPU backend on the JDK Vector API, for the ops a training step runs over every
- * activation and parameter: ReLU and its gradient, and {@code y += alpha * x}. Only called when
+ * activation and parameter: ReLU and its gradient, {@code y += alpha * x}, and row sums. Only called when
  * {@link FastMath#VECTOR}; primitive signatures, so no other class needs the {@code jdk.incubator.vector} module.
- * Results equal the scalar loops of {@link CpuKernels} bit for bit (same single-rounding float operations).
+ * ReLU, its gradient and axpy equal the scalar loops of {@link CpuKernels} bit for bit (same single-rounding float
+ * operations); the sum adds in another order (see {@link #sum}).
  */
 final class VectorEltwise {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
