@@ -140,9 +140,12 @@ final class CpuKernels {
         }
     }
 
-    /** {@code sum(f[o .. o + len))} accumulated in double (vectorised in float blocks when the Vector API is present). */
+    /**
+     * {@code sum(f[o .. o + len))} accumulated in double; with the Vector API, in float lanes per block of
+     * {@link VectorNormKernels#BLOCK} elements whose totals are added in double (the layer norm's sum).
+     */
     static double sumF(float[] f, int o, int len) {
-        if (FastMath.VECTOR && len >= 64) return VectorEltwise.sum(f, o, len);
+        if (FastMath.VECTOR && len >= 64) return VectorNormKernels.sum(f, o, len);
         double s = 0;
         for (int i = 0; i < len; i++) s += f[o + i];
         return s;

@@ -6,10 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float32 elementwise loops of the CPU backend on the JDK Vector API, for the ops a training step runs over every
- * activation and parameter: ReLU and its gradient, {@code y += alpha * x}, and row sums. Only called when
+ * activation and parameter: ReLU and its gradient, and {@code y += alpha * x}. Only called when
  * {@link FastMath#VECTOR}; primitive signatures, so no other class needs the {@code jdk.incubator.vector} module.
- * ReLU, its gradient and axpy equal the scalar loops of {@link CpuKernels} bit for bit (same single-rounding float
- * operations); the sum adds in another order (see {@link #sum}).
+ * Results equal the scalar loops of {@link CpuKernels} bit for bit (same single-rounding float operations).
  */
 final class VectorEltwise {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -43,23 +42,5 @@ final class VectorEltwise {
             FloatVector.fromArray(S, x, xo + i).mul(alpha).add(FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
-    }
-
-    /**
-     * {@code sum(f[o .. o + n))} in double: float lanes summed over blocks of 1024 elements, each block's total added
-     * to a double (a blocked, pairwise-like order: error grows with the block, not with {@code n}).
-     */
-    static double sum(float[] f, int o, int n) {
-        double total = 0;
-        int i = 0;
-        while (i < n) {
-            int end = Math.min(n, i + 1024), ub = i + S.loopBound(end - i);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < ub; i += VL) acc = acc.add(FloatVector.fromArray(S, f, o + i));
-            double block = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) block += f[o + i];
-            total += block;
-        }
-        return total;
     }
 }
