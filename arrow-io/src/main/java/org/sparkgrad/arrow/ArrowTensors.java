@@ -22,6 +22,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkgrad.backend.ArrayChecks;
 import org.sparkgrad.data.Batch;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Tensor;
@@ -366,8 +367,12 @@ public final class ArrowTensors {
         if (policy == null) {
             return; // describe: keep values as they are
         }
+        int first = ArrayChecks.firstNonFinite(a, 0, a.length);
+        if (first < 0) {
+            return;
+        }
         long zeroed = 0;
-        for (int i = 0; i < a.length; i++) {
+        for (int i = first; i < a.length; i++) {
             float x = a[i];
             if (x - x != 0f) { // NaN or ±Inf
                 switch (policy) {
@@ -394,8 +399,12 @@ public final class ArrowTensors {
         if (policy == null) {
             return;
         }
+        int first = ArrayChecks.firstNonFinite(a, 0, a.length);
+        if (first < 0) {
+            return;
+        }
         long zeroed = 0;
-        for (int i = 0; i < a.length; i++) {
+        for (int i = first; i < a.length; i++) {
             double x = a[i];
             if (x - x != 0d) {
                 switch (policy) {

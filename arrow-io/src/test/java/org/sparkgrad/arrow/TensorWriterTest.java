@@ -53,6 +53,46 @@ class TensorWriterTest {
         return l.stream();
     }
 
+    /**
+     * Without {@code rowGroupRows}, row groups hold about {@link TensorWriter#DEFAULT_ROW_GROUP_BYTES} of data
+     * (whole rows, at least one, at most 65536), and the file reads back complete.
+     */
+    @Test
+    void defaultRowGroupsHoldAboutFourMiB() throws Exception {
+        int sample = 784;
+        int rows = 3000;
+        float[] x = ArrowTensorsTest.randomFloats(rows * sample, 3);
+        long[] y = new long[rows];
+        Path out = tmp.resolve("default.parquet");
+        int perGroup;
+        try (TensorWriter w = TensorWriter.builder(out).column("x", DType.FLOAT32, sample).column("y", DType.INT64)
+                .allocator(al).build()) {
+            perGroup = w.rowGroupRows();
+            w.write(Tensor.fromArray(x, rows, sample), Tensor.fromArray(y, rows));
+        }
+        assertEquals((4 << 20) / (sample * 4 + 8), perGroup);
+        List<ParquetFooter.RowGroup> groups = ParquetFooter.read(out).rowGroups();
+        assertEquals((rows + perGroup - 1) / perGroup, groups.size());
+        assertEquals(perGroup, groups.get(0).numRows());
+        assertEquals(rows, groups.stream().mapToLong(ParquetFooter.RowGroup::numRows).sum());
+        try (ArrowTensorReader r = ArrowTensorReader.builder(out).columns(TensorColumn.of("x", sample), TensorColumn.of("y"))
+                .batchSize(rows).allocator(al).build()) {
+            Batch b = r.iterator().next();
+            assertArrayEquals(x, b.features().toFloatArray());
+        }
+        // a row larger than the target still gets one row per group; tiny rows are capped at 65536 per group
+        try (TensorWriter w = TensorWriter.builder(tmp.resolve("big.parquet")).column("x", DType.FLOAT64, 1 << 20)
+                .allocator(al).build()) {
+            assertEquals(1, w.rowGroupRows());
+            w.abort();
+        }
+        try (TensorWriter w = TensorWriter.builder(tmp.resolve("small.parquet")).column("y", DType.INT64)
+                .allocator(al).build()) {
+            assertEquals(65536, w.rowGroupRows());
+            w.abort();
+        }
+    }
+
     /** Tensors → file → tensors, bit-identical, with a 4-D sample shape (C, T, D, H, W) and several row groups. */
     @ParameterizedTest
     @MethodSource("formatsAndLayouts")

@@ -1,5 +1,6 @@
 package org.sparkgrad.backend;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -42,5 +43,41 @@ final class VectorEltwise {
             FloatVector.fromArray(S, x, xo + i).mul(alpha).add(FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /**
+     * Start of the first vector block of {@code a[from, to)} that holds a NaN or ±Inf (or of the scalar tail, when
+     * none does): every element before the returned index is finite.
+     */
+    static int skipFinite(float[] a, int from, int to) {
+        // x - x is 0 for finite x and NaN otherwise; a sum of such terms is NaN as soon as one is, so four vectors
+        // are tested with one mask reduction
+        int step = 4 * VL;
+        int i = from, ub = from + (to - from) / step * step;
+        for (; i < ub; i += step) {
+            FloatVector v0 = FloatVector.fromArray(S, a, i), v1 = FloatVector.fromArray(S, a, i + VL);
+            FloatVector v2 = FloatVector.fromArray(S, a, i + 2 * VL), v3 = FloatVector.fromArray(S, a, i + 3 * VL);
+            FloatVector acc = v0.sub(v0).add(v1.sub(v1)).add(v2.sub(v2).add(v3.sub(v3)));
+            if (acc.compare(VectorOperators.NE, 0f).anyTrue()) {
+                return i;
+            }
+        }
+        return i;
+    }
+
+    /** {@link #skipFinite(float[], int, int)} for doubles. */
+    static int skipFinite(double[] a, int from, int to) {
+        var ds = DoubleVector.SPECIES_PREFERRED;
+        int dl = ds.length(), step = 4 * dl;
+        int i = from, ub = from + (to - from) / step * step;
+        for (; i < ub; i += step) {
+            DoubleVector v0 = DoubleVector.fromArray(ds, a, i), v1 = DoubleVector.fromArray(ds, a, i + dl);
+            DoubleVector v2 = DoubleVector.fromArray(ds, a, i + 2 * dl), v3 = DoubleVector.fromArray(ds, a, i + 3 * dl);
+            DoubleVector acc = v0.sub(v0).add(v1.sub(v1)).add(v2.sub(v2).add(v3.sub(v3)));
+            if (acc.compare(VectorOperators.NE, 0d).anyTrue()) {
+                return i;
+            }
+        }
+        return i;
     }
 }

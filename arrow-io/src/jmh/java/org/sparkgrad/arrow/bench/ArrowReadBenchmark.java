@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.sparkgrad.arrow.ArrowTensorReader;
+import org.sparkgrad.arrow.ParquetFooter;
 import org.sparkgrad.arrow.TensorColumn;
 import org.sparkgrad.arrow.TensorWriter;
 import org.sparkgrad.data.Batch;
@@ -39,9 +40,12 @@ import org.sparkgrad.tensor.Tensor;
  *
  * <ul>
  *   <li>{@code source=synthetic}: 32768 rows of 784 Gaussian floats, Parquet written by {@link TensorWriter}
- *       (uncompressed, as the dataset JNI writes it).</li>
+ *       (uncompressed, as the dataset JNI writes it; row groups of {@code groupRows} rows, by default the writer's
+ *       4 MiB, 1337 rows).</li>
  *   <li>{@code source=mnist}: {@code ../shared/data/mnist/mnist.parquet} as Spark wrote it (zstd, 60000 rows), and
  *       an IPC file of the same rows.</li>
+ *   <li>{@code source=mnist-rewritten}: the same rows written to Parquet and IPC by {@link TensorWriter} (its
+ *       default layout: uncompressed, 4 MiB row groups).</li>
  * </ul>
  * Both sides use the same reader settings (columns, batch size 1024, scan batch 8192 rows), read the same rows and
  * produce and touch the same tensors; the row count is checked every operation.
@@ -60,8 +64,12 @@ import org.sparkgrad.tensor.Tensor;
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
 public class ArrowReadBenchmark {
 
-    @Param({"synthetic", "mnist"})
+    @Param({"synthetic", "mnist", "mnist-rewritten"})
     public String source;
+
+    /** Rows per row group / record batch of the files written here; 0 = {@link TensorWriter}'s default (4 MiB). */
+    @Param({"0"})
+    public int groupRows;
 
     private Path dir;
     private Path parquet;
@@ -94,8 +102,8 @@ public class ArrowReadBenchmark {
             }
             parquet = dir.resolve("data.parquet");
             for (Path p : new Path[] {parquet, ipc}) {
-                try (TensorWriter w = TensorWriter.builder(p).column("image", DType.FLOAT32, 1, 28, 28)
-                        .column("label", DType.INT64).rowGroupRows(8192).allocator(allocator).build()) {
+                try (TensorWriter w = writer(TensorWriter.builder(p).column("image", DType.FLOAT32, 1, 28, 28)
+                        .column("label", DType.INT64).allocator(allocator))) {
                     w.write(Tensor.fromArray(x, rows, 1, 28, 28), Tensor.fromArray(y, rows));
                 }
             }
@@ -107,12 +115,15 @@ public class ArrowReadBenchmark {
             if (shared == null) {
                 throw new IllegalStateException("shared/data/mnist not found above " + Path.of("").toAbsolutePath());
             }
-            parquet = shared.resolve("shared/data/mnist/mnist.parquet");
-            try (ArrowTensorReader r = reader(parquet, 8192);
-                    TensorWriter w = TensorWriter.builder(ipc).column("image", DType.FLOAT32, 1, 28, 28)
-                            .column("label", DType.INT64).rowGroupRows(8192).allocator(allocator).build()) {
-                for (Batch b : r) {
-                    w.write(b);
+            Path spark = shared.resolve("shared/data/mnist/mnist.parquet");
+            parquet = "mnist".equals(source) ? spark : dir.resolve("data.parquet");
+            for (Path p : "mnist".equals(source) ? new Path[] {ipc} : new Path[] {ipc, parquet}) {
+                try (ArrowTensorReader r = reader(spark, 8192);
+                        TensorWriter w = writer(TensorWriter.builder(p).column("image", DType.FLOAT32, 1, 28, 28)
+                                .column("label", DType.INT64).allocator(allocator))) {
+                    for (Batch b : r) {
+                        w.write(b);
+                    }
                 }
             }
         }
@@ -123,6 +134,11 @@ public class ArrowReadBenchmark {
             }
             payloadBytes = rows * 784 * 4;
         }
+        System.out.println("row groups in " + parquet.getFileName() + ": " + ParquetFooter.read(parquet).rowGroups().size());
+    }
+
+    private TensorWriter writer(TensorWriter.Builder b) {
+        return (groupRows > 0 ? b.rowGroupRows(groupRows) : b).build();
     }
 
     private ArrowTensorReader reader(Path p, int batch) {

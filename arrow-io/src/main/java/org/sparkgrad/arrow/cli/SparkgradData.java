@@ -127,7 +127,7 @@ public final class SparkgradData implements Runnable {
         @Option(names = "--divide", description = "Divide an output column by a number, NAME=255 (floats result).")
         List<String> divide = new ArrayList<>();
 
-        @Option(names = "--row-group-rows", description = "Rows per row group (default: ~64 MiB of data).")
+        @Option(names = "--row-group-rows", description = "Rows per row group (default: ~4 MiB of data).")
         int rowGroupRows;
 
         @Spec
@@ -202,7 +202,7 @@ public final class SparkgradData implements Runnable {
         @Option(names = "--cyclic", description = "Time is cyclic (a climatology: Dec -> Jan).")
         boolean cyclic;
 
-        @Option(names = "--row-group-rows", description = "Rows per row group (default: ~64 MiB of data).")
+        @Option(names = "--row-group-rows", description = "Rows per row group (default: ~4 MiB of data).")
         int rowGroupRows;
 
         @Spec
