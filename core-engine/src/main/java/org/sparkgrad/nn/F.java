@@ -32,7 +32,19 @@ public final class F {
         if (indices.dtype() != DType.INT64) {
             throw new IllegalArgumentException("embedding: expected indices of dtype int64, got " + indices.dtype().torchName());
         }
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("embedding: expected a 2-D weight (num_embeddings, embedding_dim), got shape "
+                    + java.util.Arrays.toString(weight.shape()));
+        }
         Tensor flat = indices.reshape(-1);
+        // PyTorch rejects negative indices ("index out of range in self"); the backend's index_select would wrap them
+        int v = weight.size(0);
+        for (long i : flat.toLongArray()) {
+            if (i < 0 || i >= v) {
+                throw new IndexOutOfBoundsException("embedding: index " + i + " is out of range for num_embeddings " + v
+                        + " (valid: 0.." + (v - 1) + ")");
+            }
+        }
         Tensor rows = weight.backend().indexSelect(weight, 0, flat);
         int[] outShape = java.util.Arrays.copyOf(indices.shape(), indices.dim() + 1);
         outShape[indices.dim()] = weight.size(1);

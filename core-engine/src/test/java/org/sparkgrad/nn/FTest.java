@@ -2,6 +2,8 @@ package org.sparkgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.sparkgrad.tensor.Generator;
@@ -24,5 +26,18 @@ class FTest {
         assertEquals(org.sparkgrad.ops.Losses.crossEntropy(logits, target).item(), F.crossEntropy(logits, target).item(), 0);
         Tensor y = Tensor.randn(g, 5, 4);
         assertEquals(logits.sub(y).square().mean().item(), F.mseLoss(logits, y).item(), 1e-6);
+    }
+
+    @Test
+    void embeddingRejectsNegativeAndTooLargeIndices() {
+        // PyTorch: IndexError "index out of range in self" for -1 as for num_embeddings; -1 must not wrap to the last row
+        Embedding e = new Embedding(4, 2, 3, new Generator(1));
+        IndexOutOfBoundsException neg = assertThrows(IndexOutOfBoundsException.class,
+                () -> e.forward(Tensor.fromArray(new long[] {0, -1}, 2)));
+        assertTrue(neg.getMessage().contains("-1") && neg.getMessage().contains("4"), neg.getMessage());
+        IndexOutOfBoundsException big = assertThrows(IndexOutOfBoundsException.class,
+                () -> F.embedding(Tensor.fromArray(new long[] {4}, 1), e.weight, null));
+        assertTrue(big.getMessage().contains("4"), big.getMessage());
+        assertArrayEquals(new int[] {1, 2, 2}, e.forward(Tensor.fromArray(new long[] {0, 3}, 1, 2)).shape());
     }
 }
