@@ -399,8 +399,9 @@ public final class Losses {
      * point-wise {@code target (log(target) - input)}, with {@code 0 log 0 = 0} (PyTorch's {@code xlogy}); with
      * {@code logTarget}, {@code exp(target) (target - input)}. {@link Reduction#BATCHMEAN} divides the sum by
      * {@code input.size(0)} (the mathematically correct KL for a batch); {@link Reduction#MEAN} divides by the
-     * number of elements, as PyTorch does. The target gradient at {@code target = 0} (not log-target) is taken
-     * as 0.
+     * number of elements, as PyTorch does. Where {@code target = 0} (not log-target) the target gradient is
+     * {@code -input}: the derivative of the {@code 0 log 0} term is taken as 0 (PyTorch's {@code xlogy} gives NaN
+     * there).
      *
      * @param input  log-probabilities, any shape, float32/float64
      * @param target probabilities (or log-probabilities with {@code logTarget}), same shape and dtype
