@@ -66,6 +66,7 @@ public final class Autograd {
 
     private static Tensor[] run(Tensor[] roots, Tensor[] rootGrads, boolean retain, Tensor[] capture, boolean captureMode) {
         Map<Storage, Boolean> claimed = new IdentityHashMap<>();
+        Map<Storage, Boolean> stolen = new IdentityHashMap<>();
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         Map<Function, Integer> deps = new IdentityHashMap<>();
         Tensor[] captured = capture == null ? null : new Tensor[capture.length];
@@ -105,7 +106,7 @@ public final class Autograd {
                     if (seed.dtype() != root.dtype()) seed = seed.to(root.dtype());
                 }
                 if (root.gradFn() == null) {
-                    deliverToLeaf(root, seed, claimed, captureLeaf, captured, captureMode);
+                    deliverToLeaf(root, seed, claimed, stolen, captureLeaf, captured, captureMode);
                 } else {
                     pending.merge(root.gradFn(), seed, Tensor::add);
                     stack.push(root.gradFn());
@@ -168,7 +169,7 @@ public final class Autograd {
                             ready.push(in);
                         }
                     } else if (gi != null) {
-                        deliverToLeaf(f.inputLeaves[i], gi, claimed, captureLeaf, captured, captureMode);
+                        deliverToLeaf(f.inputLeaves[i], gi, claimed, stolen, captureLeaf, captured, captureMode);
                     }
                 }
                 if (!retain) f.release();
@@ -177,7 +178,13 @@ public final class Autograd {
         return captured;
     }
 
-    private static void deliverToLeaf(Tensor leaf, Tensor g, Map<Storage, Boolean> claimed, Map<Tensor, Integer> captureLeaf,
+    /**
+     * Accumulates {@code g} into {@code leaf.grad}. A first gradient is stored without a copy when no one else can hold
+     * it; since that tensor may still be pending for a node that has not run yet (an op hands the same gradient to
+     * several inputs), a later gradient in the same run is added out of place rather than into it ({@code stolen}).
+     */
+    private static void deliverToLeaf(Tensor leaf, Tensor g, Map<Storage, Boolean> claimed, Map<Storage, Boolean> stolen,
+                                      Map<Tensor, Integer> captureLeaf,
                                       Tensor[] captured, boolean captureMode) {
         if (captureMode) {
             Integer ci = captureLeaf.get(leaf);
@@ -188,7 +195,10 @@ public final class Autograd {
         if (hooks != null) {
             for (UnaryOperator<Tensor> h : hooks) {
                 Tensor r = h.apply(g);
-                if (r != null) g = r;
+                if (r != null && r != g) {
+                    g = r;
+                    claimed.put(g.storage(), Boolean.TRUE); // the hook's caller may still hold it
+                }
             }
         }
         if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
@@ -198,7 +208,10 @@ public final class Autograd {
                     && !claimed.containsKey(g.storage());
             Tensor stored = fresh ? g : g.contiguousCopy();
             claimed.put(stored.storage(), Boolean.TRUE);
+            if (fresh) stolen.put(stored.storage(), Boolean.TRUE);
             leaf.setGradInternal(stored);
+        } else if (stolen.containsKey(cur.storage())) {
+            leaf.setGradInternal(cur.add(g)); // cur may still be pending elsewhere in this run: never write into it
         } else {
             cur.add_(g);
         }

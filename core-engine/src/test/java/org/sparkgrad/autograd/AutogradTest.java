@@ -207,4 +207,24 @@ class AutogradTest {
         }
         assertArrayEquals(new double[] {1, 1}, y.grad().toDoubleArray(), 0);
     }
+
+    @Test
+    void leafGradientStoredWithoutCopyIsNotOverwrittenWhileStillPending() {
+        // out = 3x + (x + exp(x)): the outer add hands one gradient tensor to both branches; the leaf x keeps it as
+        // .grad, and exp's contribution must not be accumulated into it before the 3x branch has read it
+        Tensor x = leaf(0);
+        x.mul(3).add(x.add(x.exp())).sum().backward();
+        assertEquals(5, x.grad().item(), 1e-12);
+    }
+
+    @Test
+    void aTensorReturnedByALeafHookIsNotAccumulatedIntoLater() {
+        Tensor x = leaf(1, 2);
+        Tensor held = Tensor.fromArray(new double[] {7, 7});
+        x.registerHook(g -> held);
+        x.mul(2).sum().backward();
+        x.mul(3).sum().backward();
+        assertArrayEquals(new double[] {7, 7}, held.toDoubleArray(), 0);
+        assertArrayEquals(new double[] {14, 14}, x.grad().toDoubleArray(), 0);
+    }
 }
