@@ -46,11 +46,18 @@ public final class Reductions {
                 return Function.record(name, out, x, (ctx, g) -> new Tensor[] {g.reshape(ks).expand(xs)});
             case MEAN:
                 return Function.record(name, out, x, (ctx, g) -> new Tensor[] {g.reshape(ks).div(n).expand(xs)});
-            case PROD:
+            case PROD: {
+                int[] pd = dims;
                 return Function.record(name, out, x, (ctx, g) -> {
+                    // d prod / d x_i = prod of the other elements: o / x_i when no element is 0; with one zero only
+                    // that position gets the product of the rest; with two or more zeros it is 0 everywhere
                     Tensor xx = ctx.saved(0), o = ctx.saved(1).reshape(ks);
-                    return new Tensor[] {g.reshape(ks).mul(o).div(xx)};
+                    Tensor zero = xx.eq(0.0), zf = zero.to(xx.dtype());
+                    Tensor nonZero = xx.add(zf); // zeros replaced by ones
+                    Tensor restAtZero = reduce(ReduceOp.PROD, nonZero, pd, true).mul(zf.sum(pd, true).eq(1.0).to(xx.dtype()));
+                    return new Tensor[] {g.reshape(ks).mul(Arithmetic.where(zero, restAtZero, o.div(nonZero)))};
                 }, x, out);
+            }
             case AMAX:
             case AMIN:
                 return Function.record(name, out, x, (ctx, g) -> {

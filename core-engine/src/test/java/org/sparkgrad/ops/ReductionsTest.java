@@ -1,0 +1,26 @@
+package org.sparkgrad.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import org.junit.jupiter.api.Test;
+import org.sparkgrad.tensor.Tensor;
+
+class ReductionsTest {
+    private static Tensor leaf(double[] v, int... shape) { return Tensor.fromArray(v, shape).requiresGrad_(); }
+
+    @Test
+    void prodGradientIsTheProductOfTheOtherElementsEvenWithZeros() {
+        Tensor x = leaf(new double[] {0, 2, 3}, 3);
+        x.prod().backward();
+        assertArrayEquals(new double[] {6, 0, 0}, x.grad().toDoubleArray(), 0);
+
+        Tensor y = leaf(new double[] {0, 0, 3}, 3);
+        y.prod().backward();
+        assertArrayEquals(new double[] {0, 0, 0}, y.grad().toDoubleArray(), 0);
+
+        // per row along dim 1: no zero, one zero, two zeros
+        Tensor z = leaf(new double[] {2, 3, 4, 2, 0, 5, 0, 7, 0}, 3, 3);
+        z.prod(1, false).sum().backward();
+        assertArrayEquals(new double[] {12, 8, 6, 0, 10, 0, 0, 0, 0}, z.grad().toDoubleArray(), 0);
+    }
+}
