@@ -200,24 +200,58 @@ public final class Arithmetic {
      * temporary; bumps x's version. Same rules as {@link #inPlace}: no grad-requiring operand under grad mode, and the
      * broadcast shape must be x's.
      */
-    public static Tensor addScaledInPlace(Tensor x, Tensor y, double alpha) {
-        checkInPlaceOperands(x, y, "add_");
+    public static Tensor addScaledInPlace(Tensor x, Tensor y0, double alpha) {
+        Tensor y = checkInPlaceOperands(x, y0, "add_");
         x.backend().addScaledInPlace(x, y, alpha);
         x.storage().bumpVersion();
         return x;
     }
 
     /** {@code x = x op y} in place (y broadcast to x); bumps x's version. */
-    public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y) {
-        checkInPlaceOperands(x, y, op.name().toLowerCase() + "_");
+    public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y0) {
+        Tensor y = checkInPlaceOperands(x, y0, op.name().toLowerCase() + "_");
         x.backend().binaryInPlace(op, x, y);
         x.storage().bumpVersion();
         return x;
     }
 
-    /** The checks of an in-place binary op {@code x op= y}: x may change, y does not require grad, y broadcasts to x. */
-    private static void checkInPlaceOperands(Tensor x, Tensor y, String name) {
+    /**
+     * Refuses to write into a tensor where several elements share one memory location (an expanded view): an
+     * accumulating op would apply several times to that location.
+     *
+     * @throws IllegalArgumentException naming the op and the shape and strides of the tensor
+     */
+    public static void checkNoInternalOverlap(Tensor x, String op) {
+        int[] sh = x.shapeRef(), st = x.stridesRef();
+        for (int i = 0; i < sh.length; i++) {
+            if (st[i] == 0 && sh[i] > 1) {
+                throw new IllegalArgumentException("unsupported operation (" + op + "): more than one element of the written-to "
+                        + "tensor (shape " + Shape.str(sh) + ", stride " + Arrays.toString(st) + ") refers to a single memory "
+                        + "location. Please clone() the tensor before performing the operation.");
+            }
+        }
+    }
+
+    /**
+     * The source of an in-place op on {@code x}: {@code y} itself, or a copy of it when it is another view of x's
+     * storage (e.g. {@code x.add_(x.t())}), whose elements the op would otherwise read after overwriting them.
+     */
+    public static Tensor inPlaceSource(Tensor x, Tensor y) {
+        if (y.storage() != x.storage()) return y;
+        if (y.storageOffset() == x.storageOffset() && Arrays.equals(y.shapeRef(), x.shapeRef())
+                && Arrays.equals(y.stridesRef(), x.stridesRef())) {
+            return y; // the same view: each element is read before it is written
+        }
+        return y.contiguousCopy();
+    }
+
+    /**
+     * The checks of an in-place binary op {@code x op= y}: x may change, y does not require grad, y broadcasts to x.
+     * Returns the operand to read (see {@link #inPlaceSource}).
+     */
+    private static Tensor checkInPlaceOperands(Tensor x, Tensor y, String name) {
         checkInPlace(x, name);
+        checkNoInternalOverlap(x, name);
         if (GradMode.isEnabled() && y.requiresGrad()) {
             throw new IllegalStateException("in-place " + name + " with an operand that requires grad is not supported; use the out-of-place op");
         }
@@ -227,5 +261,6 @@ public final class Arithmetic {
             throw new IllegalArgumentException("output with shape " + Shape.str(x.shapeRef())
                     + " doesn't match the broadcast shape " + Shape.str(bs) + " (operand shape " + Shape.str(y.shapeRef()) + ")");
         }
+        return inPlaceSource(x, y);
     }
 }

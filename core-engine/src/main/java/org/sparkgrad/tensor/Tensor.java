@@ -617,8 +617,9 @@ public final class Tensor {
     /** Copies {@code src} (broadcast, cast) into this tensor. */
     public Tensor copy_(Tensor src) {
         Arithmetic.checkInPlace(this, "copy_");
+        Arithmetic.checkNoInternalOverlap(this, "copy_");
         if (src.device() != device() && !src.device().equals(device())) src = src.to(device());
-        backend().copy(src, this);
+        backend().copy(Arithmetic.inPlaceSource(this, src), this);
         storage.bumpVersion();
         return this;
     }
