@@ -45,7 +45,7 @@ public final class Arithmetic {
     private static boolean integralSafe(UnaryOp op, double a) {
         switch (op) {
             case NEG: case ABS: case SIGN: case SQUARE: case RELU: case CLAMP: return true;
-            case ADD_SCALAR: case MUL_SCALAR: case RSUB_SCALAR: return a == Math.rint(a);
+            case ADD_SCALAR: case MUL_SCALAR: case RSUB_SCALAR: return Double.isFinite(a) && a == Math.rint(a);
             default: return false;
         }
     }
@@ -53,6 +53,14 @@ public final class Arithmetic {
     /** A differentiable elementwise function (integer inputs are promoted to float32 where PyTorch does). */
     public static Tensor unary(UnaryOp op, Tensor x, double a, double b) {
         if (!x.dtype().isFloatingPoint() && !integralSafe(op, a)) x = x.to(DType.FLOAT32);
+        if (x.dtype() == DType.BOOL) {
+            if (op == UnaryOp.NEG) {
+                throw new IllegalArgumentException("Negation, the `-` operator, on a bool tensor is not supported. "
+                        + "If you are trying to invert a mask, use logicalNot() instead.");
+            }
+            // bool with an integral number computes in int64 (True + 5 == 6)
+            if (op == UnaryOp.ADD_SCALAR || op == UnaryOp.MUL_SCALAR || op == UnaryOp.RSUB_SCALAR) x = x.to(DType.INT64);
+        }
         Tensor out = x.backend().unary(op, x, a, b);
         return Function.record(op.name().toLowerCase(java.util.Locale.ROOT), out, x,
                 (ctx, g) -> new Tensor[] {g.backend().unaryBackward(op, g, ctx.saved(0), ctx.saved(1), a, b)}, x, out);
@@ -63,12 +71,15 @@ public final class Arithmetic {
         return x.backend().unary(op, x, 0, 0);
     }
 
+    private static int category(DType t) { return t.isFloatingPoint() ? 2 : t == DType.BOOL ? 0 : 1; }
+
     private static Tensor[] promoteOperands(BinaryOp op, Tensor x, Tensor y) {
-        // a 0-d operand does not raise the dtype of a dimensioned operand of the same category (PyTorch rule)
+        // a 0-d operand does not raise the dtype of a dimensioned operand of the same category (PyTorch rule);
+        // the categories are bool < integer < floating, so bool tensor + int64 0-d is int64
         if (x.dtype() != y.dtype()) {
-            boolean xf = x.dtype().isFloatingPoint(), yf = y.dtype().isFloatingPoint();
-            if (y.dim() == 0 && x.dim() > 0 && xf == yf) y = y.to(x.dtype());
-            else if (x.dim() == 0 && y.dim() > 0 && xf == yf) x = x.to(y.dtype());
+            int xc = category(x.dtype()), yc = category(y.dtype());
+            if (y.dim() == 0 && x.dim() > 0 && xc >= yc) y = y.to(x.dtype());
+            else if (x.dim() == 0 && y.dim() > 0 && yc >= xc) x = x.to(y.dtype());
             else {
                 DType p = DType.promote(x.dtype(), y.dtype());
                 x = x.to(p);
@@ -201,7 +212,7 @@ public final class Arithmetic {
      * broadcast shape must be x's.
      */
     public static Tensor addScaledInPlace(Tensor x, Tensor y0, double alpha) {
-        Tensor y = checkInPlaceOperands(x, y0, "add_");
+        Tensor y = checkInPlaceOperands(BinaryOp.ADD, x, y0, "add_");
         x.backend().addScaledInPlace(x, y, alpha);
         x.storage().bumpVersion();
         return x;
@@ -209,7 +220,7 @@ public final class Arithmetic {
 
     /** {@code x = x op y} in place (y broadcast to x); bumps x's version. */
     public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y0) {
-        Tensor y = checkInPlaceOperands(x, y0, op.name().toLowerCase() + "_");
+        Tensor y = checkInPlaceOperands(op, x, y0, op.name().toLowerCase() + "_");
         x.backend().binaryInPlace(op, x, y);
         x.storage().bumpVersion();
         return x;
@@ -249,8 +260,15 @@ public final class Arithmetic {
      * The checks of an in-place binary op {@code x op= y}: x may change, y does not require grad, y broadcasts to x.
      * Returns the operand to read (see {@link #inPlaceSource}).
      */
-    private static Tensor checkInPlaceOperands(Tensor x, Tensor y, String name) {
+    private static Tensor checkInPlaceOperands(BinaryOp op, Tensor x, Tensor y, String name) {
         checkInPlace(x, name);
+        int xc = category(x.dtype());
+        boolean trueDiv = op == BinaryOp.DIV && xc < 2;
+        if (category(y.dtype()) > xc || trueDiv) {
+            DType result = trueDiv && !y.dtype().isFloatingPoint() ? DType.FLOAT32 : DType.promote(x.dtype(), y.dtype());
+            throw new IllegalArgumentException("result type " + result.torchName() + " can't be cast to the desired output type "
+                    + x.dtype().torchName() + " (in-place " + name + " with an operand of dtype " + y.dtype().torchName() + ")");
+        }
         checkNoInternalOverlap(x, name);
         if (GradMode.isEnabled() && y.requiresGrad()) {
             throw new IllegalStateException("in-place " + name + " with an operand that requires grad is not supported; use the out-of-place op");

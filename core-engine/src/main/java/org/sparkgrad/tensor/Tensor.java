@@ -486,7 +486,11 @@ public final class Tensor {
 
     public Tensor div(Tensor o) { return Arithmetic.binary(BinaryOp.DIV, this, o); }
 
-    public Tensor div(double s) { return Arithmetic.unary(UnaryOp.MUL_SCALAR, this, 1 / s, 0); }
+    /** True division by {@code s}: integer and bool tensors give float32, as in PyTorch. */
+    public Tensor div(double s) {
+        if (!dtype().isFloatingPoint()) return to(DType.FLOAT32).div(s);
+        return Arithmetic.unary(UnaryOp.MUL_SCALAR, this, 1 / s, 0);
+    }
 
     /** {@code s / this}. */
     public Tensor rdiv(double s) { return Arithmetic.unary(UnaryOp.RDIV_SCALAR, this, s, 0); }
@@ -543,7 +547,19 @@ public final class Tensor {
     public static Tensor where(Tensor cond, Tensor x, Tensor y) { return Arithmetic.where(cond, x, y); }
 
     /** {@code torch.where(cond, x, scalar)}. */
-    public static Tensor where(Tensor cond, Tensor x, double y) { return Arithmetic.where(cond, x, scalar(y, x.dtype())); }
+    public static Tensor where(Tensor cond, Tensor x, double y) { return Arithmetic.where(cond, x, x.numberOperand(y, DType.FLOAT32)); }
+
+    /**
+     * The 0-d tensor standing for the number {@code s} in a binary op with this tensor, as PyTorch types a Python
+     * number: this dtype for float tensors; int64 for an integral value with an integer or bool tensor; otherwise
+     * {@code fractional} (so {@code 2.5} is never truncated to {@code 2} against an int64 tensor).
+     */
+    private Tensor numberOperand(double s, DType fractional) {
+        DType dt = dtype();
+        if (dt.isFloatingPoint()) return scalar(s, dt);
+        if (Double.isFinite(s) && s == Math.rint(s)) return scalar(s, DType.INT64);
+        return scalar(s, fractional);
+    }
 
     public Tensor eq(Tensor o) { return Arithmetic.compare(BinaryOp.EQ, this, o); }
 
@@ -557,17 +573,17 @@ public final class Tensor {
 
     public Tensor ge(Tensor o) { return Arithmetic.compare(BinaryOp.GE, this, o); }
 
-    public Tensor eq(double s) { return eq(scalar(s, dtype())); }
+    public Tensor eq(double s) { return eq(numberOperand(s, DType.FLOAT64)); }
 
-    public Tensor ne(double s) { return ne(scalar(s, dtype())); }
+    public Tensor ne(double s) { return ne(numberOperand(s, DType.FLOAT64)); }
 
-    public Tensor lt(double s) { return lt(scalar(s, dtype())); }
+    public Tensor lt(double s) { return lt(numberOperand(s, DType.FLOAT64)); }
 
-    public Tensor le(double s) { return le(scalar(s, dtype())); }
+    public Tensor le(double s) { return le(numberOperand(s, DType.FLOAT64)); }
 
-    public Tensor gt(double s) { return gt(scalar(s, dtype())); }
+    public Tensor gt(double s) { return gt(numberOperand(s, DType.FLOAT64)); }
 
-    public Tensor ge(double s) { return ge(scalar(s, dtype())); }
+    public Tensor ge(double s) { return ge(numberOperand(s, DType.FLOAT64)); }
 
     public Tensor logicalNot() { return Arithmetic.compareUnary(UnaryOp.LOGICAL_NOT, this); }
 
@@ -591,17 +607,17 @@ public final class Tensor {
      */
     public Tensor add_(Tensor o, double alpha) { return alpha == 1 ? add_(o) : Arithmetic.addScaledInPlace(this, o, alpha); }
 
-    public Tensor add_(double s) { return Arithmetic.inPlace(BinaryOp.ADD, this, scalar(s, dtype())); }
+    public Tensor add_(double s) { return Arithmetic.inPlace(BinaryOp.ADD, this, numberOperand(s, DType.FLOAT32)); }
 
     public Tensor sub_(Tensor o) { return Arithmetic.inPlace(BinaryOp.SUB, this, o); }
 
     public Tensor mul_(Tensor o) { return Arithmetic.inPlace(BinaryOp.MUL, this, o); }
 
-    public Tensor mul_(double s) { return Arithmetic.inPlace(BinaryOp.MUL, this, scalar(s, dtype())); }
+    public Tensor mul_(double s) { return Arithmetic.inPlace(BinaryOp.MUL, this, numberOperand(s, DType.FLOAT32)); }
 
     public Tensor div_(Tensor o) { return Arithmetic.inPlace(BinaryOp.DIV, this, o); }
 
-    public Tensor div_(double s) { return Arithmetic.inPlace(BinaryOp.DIV, this, scalar(s, dtype())); }
+    public Tensor div_(double s) { return Arithmetic.inPlace(BinaryOp.DIV, this, numberOperand(s, DType.FLOAT32)); }
 
     /** Sets every element to 0. */
     public Tensor zero_() { return fill_(0); }
