@@ -1,6 +1,7 @@
 package org.sparkgrad.ops;
 
 import org.sparkgrad.autograd.Function;
+import org.sparkgrad.autograd.GradMode;
 import org.sparkgrad.backend.ReduceOp;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Shape;
@@ -132,9 +133,22 @@ public final class Reductions {
     /** p-norm ({@code p} = 1, 2, any positive real, or infinity) over dims (null = all). */
     public static Tensor norm(Tensor x, double p, int[] dims, boolean keepdim) {
         if (p == Double.POSITIVE_INFINITY) return x.abs().amax(dims == null ? new int[0] : dims, keepdim);
-        if (p == 2) return x.square().sum(dims == null ? new int[0] : dims, keepdim).sqrt();
         if (p == 1) return x.abs().sum(dims == null ? new int[0] : dims, keepdim);
         if (!(p > 0)) throw new IllegalArgumentException("norm: p must be positive, got " + p);
-        return x.abs().pow(p).sum(dims == null ? new int[0] : dims, keepdim).pow(1 / p);
+        int[] rd = dims == null ? new int[0] : dims;
+        Tensor out;
+        try (GradMode.Guard guard = GradMode.noGrad()) {
+            out = p == 2 ? x.square().sum(rd, keepdim).sqrt() : x.abs().pow(p).sum(rd, keepdim).pow(1 / p);
+        }
+        int[] ks = keptShape(x.shape(), x.dim() == 0 ? new int[0] : dims(x, rd));
+        // d||x||_p / dx = sign(x) |x|^(p-1) / ||x||^(p-1); a zero norm has gradient 0 (PyTorch's subgradient), where
+        // the composite sqrt/pow chain gave 0 * inf = NaN
+        return Function.record("norm", out, x, (ctx, g) -> {
+            Tensor xx = ctx.saved(0), n = ctx.saved(1).reshape(ks);
+            Tensor num = p == 2 ? xx : xx.sign().mul(xx.abs().pow(p - 1));
+            Tensor den = p == 2 ? n : n.pow(p - 1);
+            Tensor scale = Arithmetic.where(n.eq(0.0), Tensor.zerosLike(n), g.reshape(ks).div(den));
+            return new Tensor[] {num.mul(scale)};
+        }, x, out);
     }
 }

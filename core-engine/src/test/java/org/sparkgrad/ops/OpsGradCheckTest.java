@@ -71,6 +71,8 @@ class OpsGradCheckTest {
                 a("logsumexp", t -> t[0].logsumexp(-1, false), r(3, 4)),
                 a("norm", t -> t[0].norm(), r(3, 4)),
                 a("norm_p3", t -> t[0].norm(3, new int[] {1}, false), awayFromZero(3, 4)),
+                a("norm_dims_keepdim", t -> t[0].norm(2, new int[] {0, -1}, true), r(2, 3, 4)),
+                a("norm_p1_5", t -> t[0].norm(1.5), awayFromZero(5)),
                 a("matmul_2d", t -> t[0].matmul(t[1]), r(3, 4), r(4, 2)),
                 a("matmul_1d_1d", t -> t[0].matmul(t[1]), r(4), r(4)),
                 a("matmul_1d_nd", t -> t[0].matmul(t[1]), r(4), r(2, 4, 3)),

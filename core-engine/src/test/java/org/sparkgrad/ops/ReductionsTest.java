@@ -23,4 +23,20 @@ class ReductionsTest {
         z.prod(1, false).sum().backward();
         assertArrayEquals(new double[] {12, 8, 6, 0, 10, 0, 0, 0, 0}, z.grad().toDoubleArray(), 0);
     }
+
+    @Test
+    void normGradientAtZeroIsZeroNotNaN() {
+        Tensor x = leaf(new double[] {0, 0}, 2);
+        x.norm().backward();
+        assertArrayEquals(new double[] {0, 0}, x.grad().toDoubleArray(), 0);
+
+        // one all-zero row among non-zero ones, along a dim
+        Tensor y = leaf(new double[] {0, 0, 3, 4}, 2, 2);
+        y.norm(2, new int[] {1}, false).sum().backward();
+        assertArrayEquals(new double[] {0, 0, 0.6, 0.8}, y.grad().toDoubleArray(), 1e-12);
+
+        Tensor z = leaf(new double[] {0, 0, 0}, 3);
+        z.norm(3).backward();
+        assertArrayEquals(new double[] {0, 0, 0}, z.grad().toDoubleArray(), 0);
+    }
 }
