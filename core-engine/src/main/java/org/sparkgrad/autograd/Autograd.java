@@ -135,7 +135,7 @@ public final class Autograd {
                     if (f.hooks != null) {
                         for (UnaryOperator<Tensor> h : f.hooks) {
                             Tensor r = h.apply(grad);
-                            if (r != null) grad = r;
+                            if (r != null) grad = checkHookResult(r, grad.shape(), f.name + " output");
                         }
                     }
                     if (f.retained != null) {
@@ -196,7 +196,7 @@ public final class Autograd {
             for (UnaryOperator<Tensor> h : hooks) {
                 Tensor r = h.apply(g);
                 if (r != null && r != g) {
-                    g = r;
+                    g = checkHookResult(r, leaf.shape(), "leaf");
                     claimed.put(g.storage(), Boolean.TRUE); // the hook's caller may still hold it
                 }
             }
@@ -215,6 +215,14 @@ public final class Autograd {
         } else {
             cur.add_(g);
         }
+    }
+
+    private static Tensor checkHookResult(Tensor r, int[] shape, String what) {
+        if (!Arrays.equals(r.shape(), shape)) {
+            throw new IllegalStateException("a hook has changed the size of the gradient of a " + what + ": expected "
+                    + Arrays.toString(shape) + " but the hook returned " + Arrays.toString(r.shape()));
+        }
+        return r;
     }
 
     private static void checkAnomaly(Function f, Tensor[] grads) {

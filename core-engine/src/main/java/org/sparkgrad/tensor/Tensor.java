@@ -229,11 +229,20 @@ public final class Tensor {
     public int[] shape() { return shape.clone(); }
 
     /** Size of dim {@code d} (negative allowed). */
-    public int size(int d) { return shape[Shape.wrapDim(d, shape.length)]; }
+    public int size(int d) { return shape[checkHasDims(d)]; }
 
     public int[] strides() { return strides.clone(); }
 
-    public int stride(int d) { return strides[Shape.wrapDim(d, shape.length)]; }
+    public int stride(int d) { return strides[checkHasDims(d)]; }
+
+    /** {@code d} wrapped into range; a 0-d tensor has no dim to ask about (PyTorch's IndexError). */
+    private int checkHasDims(int d) {
+        int w = Shape.wrapDim(d, shape.length);
+        if (shape.length == 0) {
+            throw new IndexOutOfBoundsException("dimension specified as " + d + " but tensor has no dimensions");
+        }
+        return w;
+    }
 
     public int dim() { return shape.length; }
 
@@ -368,6 +377,10 @@ public final class Tensor {
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("assigned grad has shape " + Shape.str(g.shape) + " but the tensor has shape " + Shape.str(shape));
+        }
+        if (g != null && g.dtype() != dtype()) {
+            throw new IllegalArgumentException("assigned grad has dtype " + g.dtype().torchName() + " but the tensor has dtype "
+                    + dtype().torchName());
         }
         grad = g;
     }
