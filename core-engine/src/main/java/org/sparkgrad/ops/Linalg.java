@@ -23,8 +23,8 @@ public final class Linalg {
             throw new IllegalArgumentException("expected both matmul operands to have the same dtype, but got "
                     + a.dtype().torchName() + " and " + b.dtype().torchName());
         }
+        checkInner(a.shapeRef(), b.shapeRef(), a.size(-1), b.size(b.dim() == 1 ? 0 : -2)); // names the shapes as given
         if (a.dim() == 1 && b.dim() == 1) {
-            checkInner(a.shapeRef(), b.shapeRef(), a.size(0), b.size(0));
             return matmulNd(a.unsqueeze(0), b.unsqueeze(1)).reshape();
         }
         if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);

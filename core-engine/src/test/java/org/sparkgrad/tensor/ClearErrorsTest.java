@@ -35,4 +35,12 @@ class ClearErrorsTest {
         h.registerHook(g -> g.sum());
         assertThrows(IllegalStateException.class, () -> h.sum().backward());
     }
+
+    @Test
+    void matmulShapeErrorsNameTheShapesAsGiven() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.ones(3).matmul(Tensor.ones(4, 2)));
+        assertTrue(e.getMessage().contains("[3] and [4, 2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.ones(2, 3, 4).matmul(Tensor.ones(5)));
+        assertTrue(e.getMessage().contains("[2, 3, 4] and [5]"), e.getMessage());
+    }
 }
