@@ -59,7 +59,10 @@ final class SchemaChecks {
         }
     }
 
-    /** Appends the output columns of a model of this kind. */
+    /**
+     * Appends the output columns of a model of this kind. As in Spark ML, an output column whose name is set to the
+     * empty string is not produced (e.g. {@code setRawPredictionCol("")} keeps only probability and prediction).
+     */
     static StructType appendOutputs(SparkgradParams p, StructType schema, TaskKind kind) {
         checkFeatures(p, schema);
         StructType s = schema;
@@ -77,8 +80,10 @@ final class SchemaChecks {
     }
 
     private static StructType add(StructType s, String name, DataType t) {
+        if (name.isEmpty()) return s;
         for (String f : s.fieldNames()) {
-            if (f.equals(name)) throw new IllegalArgumentException("output column '" + name + "' already exists in the input");
+            if (f.equals(name)) throw new IllegalArgumentException("output column '" + name
+                    + "' already exists in the input or is the name of another output column");
         }
         return s.add(name, t, false);
     }

@@ -51,7 +51,11 @@ final class Scoring {
         Broadcast<TrainedNetwork> b = jsc.broadcast(net);
         int fi = df.schema().fieldIndex(p.getFeaturesCol());
         RowReader reader = new RowReader(p.getFeaturesCol(), net.conf.featureSize, "", 1, kind, net.conf.outputs);
-        MapPartitionsFunction<Row, Row> fn = rows -> new ScoreIterator(rows, b, reader, fi, kind, key);
+        // which of (rawPrediction, probability, prediction) / (prediction) / (output) to append: empty names are skipped
+        boolean[] emit = kind == TaskKind.CLASSIFICATION
+                ? new boolean[] {!p.getRawPredictionCol().isEmpty(), !p.getProbabilityCol().isEmpty(), !p.getPredictionCol().isEmpty()}
+                : new boolean[] {!(kind == TaskKind.REGRESSION ? p.getPredictionCol() : p.getOutputCol()).isEmpty()};
+        MapPartitionsFunction<Row, Row> fn = rows -> new ScoreIterator(rows, b, reader, fi, kind, key, emit);
         return df.mapPartitions(fn, Encoders.row(outSchema));
     }
 
@@ -66,8 +70,11 @@ final class Scoring {
         private int pos;
         private long rowIndex;
         private final int partition;
+        private final boolean[] emit;
 
-        ScoreIterator(Iterator<Row> rows, Broadcast<TrainedNetwork> net, RowReader reader, int fi, TaskKind kind, String key) {
+        ScoreIterator(Iterator<Row> rows, Broadcast<TrainedNetwork> net, RowReader reader, int fi, TaskKind kind, String key,
+                      boolean[] emit) {
+            this.emit = emit;
             this.rows = rows;
             this.net = net;
             this.reader = reader;
@@ -140,16 +147,24 @@ final class Scoring {
             }
         }
 
-        private static Row append(Row r, Object... extra) {
-            Object[] vals = new Object[r.length() + extra.length];
+        /** {@code r} followed by those of {@code extra} whose output column is produced ({@link #emit}). */
+        private Row append(Row r, Object... extra) {
+            int n = 0;
+            for (boolean e : emit) if (e) n++;
+            Object[] vals = new Object[r.length() + n];
             for (int i = 0; i < r.length(); i++) vals[i] = r.get(i);
-            System.arraycopy(extra, 0, vals, r.length(), extra.length);
+            int o = r.length();
+            for (int i = 0; i < extra.length; i++) if (emit[i]) vals[o++] = extra[i];
             return RowFactory.create(vals);
         }
     }
 
     /** Accuracy (classification) or RMSE (otherwise) of {@code net} on {@code df}. */
-    static double validationMetric(TrainedNetwork net, Dataset<Row> df, SparkgradParams p, TaskKind kind) {
+    static double validationMetric(TrainedNetwork net, Dataset<Row> df, SparkgradParams params, TaskKind kind) {
+        // the metric needs the prediction column even when the user switched it off with an empty name
+        SparkgradParams p = params.getPredictionCol().isEmpty()
+                ? (SparkgradParams) params.copy(new org.apache.spark.ml.param.ParamMap().put(params.predictionCol(), "__sparkgrad_prediction"))
+                : params;
         String key = "validation:" + System.identityHashCode(net) + ":" + java.util.Arrays.hashCode(net.stateBytes());
         try {
             Dataset<Row> scored = transform(df, net, p, kind, key);

@@ -1,0 +1,73 @@
+package org.sparkgrad.spark.ml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Spark ML conventions: optional output columns, class counts, network/data mismatches, corrupt saved models. */
+class SparkMlConventionsTest {
+    static SparkSession spark;
+    static Dataset<Row> df;
+    static final String NET2 = "[{\"type\":\"Linear\",\"in_features\":4,\"out_features\":2}]";
+    static final String NET3 = "[{\"type\":\"Linear\",\"in_features\":4,\"out_features\":3}]";
+
+    @BeforeAll
+    static void setUp() {
+        spark = SparkTestSupport.session("SparkMlConventionsTest");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            float a = (i % 7) / 7f, b = (i % 5) / 5f;
+            rows.add(RowFactory.create(Arrays.asList(a, b, 1 - a, 1 - b), i % 2, i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c"));
+        }
+        StructType s = new StructType().add("features", DataTypes.createArrayType(DataTypes.FloatType))
+                .add("label", DataTypes.IntegerType).add("cls", DataTypes.StringType);
+        df = spark.createDataFrame(rows, s).coalesce(1).cache();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    private static SparkgradClassifier clf(String net) {
+        return new SparkgradClassifier().setNetwork(net).setMaxEpochs(1).setNumWorkers(1).setBatchSize(8);
+    }
+
+    @Test
+    void anEmptyOutputColumnNameDropsThatColumn() {
+        SparkgradClassificationModel m = clf(NET2).fit(df);
+        List<Row> full = m.transform(df).select("probability", "prediction").collectAsList();
+        Dataset<Row> noRaw = m.copy(new ParamMap()).setRawPredictionCol("").transform(df);
+        assertEquals(Arrays.asList("features", "label", "cls", "probability", "prediction"), Arrays.asList(noRaw.columns()));
+        assertEquals(full, noRaw.select("probability", "prediction").collectAsList());
+        Dataset<Row> onlyPred = m.copy(new ParamMap()).setRawPredictionCol("").setProbabilityCol("").transform(df);
+        assertEquals(Arrays.asList("features", "label", "cls", "prediction"), Arrays.asList(onlyPred.columns()));
+        assertEquals(m.transform(df).select("prediction").collectAsList(), onlyPred.select("prediction").collectAsList());
+        SparkgradClassificationModel v = clf(NET2).setPredictionCol("").setValidationFraction(0.3).fit(df);
+        assertEquals(1, v.summary().validationHistory().length); // validation still finds its predictions
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.copy(new ParamMap()).setProbabilityCol("rawPrediction").transformSchema(df.schema()));
+        assertTrue(e.getMessage().contains("'rawPrediction'") && e.getMessage().contains("another output"), e.getMessage());
+    }
+}
