@@ -101,6 +101,7 @@ final class ParameterAveragingTrainer {
         conf.labelSize = Math.max(1, prod(lShape));
         if (kind == TaskKind.CLASSIFICATION) {
             int k = p.getNumClasses();
+            if (k == 0) k = numClassesFromMetadata(SchemaChecks.field(train.schema(), lc));
             if (k == 0) {
                 Row r = train.agg(functions.max(functions.col(lc))).head();
                 if (r.isNullAt(0)) throw new SparkgradDataException(lc, "no labels: the training data is empty");
@@ -111,6 +112,7 @@ final class ParameterAveragingTrainer {
         } else {
             conf.outputs = conf.labelSize;
         }
+        checkNetworkOutputs(conf, fc);
         int workers = p.getNumWorkers() > 0 ? p.getNumWorkers() : jsc.defaultParallelism();
         RowReader reader = new RowReader(fc, conf.featureSize, lc, conf.labelSize, kind, conf.outputs);
         ArrowChunks arrow = new ArrowChunks(fc, fShape, lc, lShape, kind, conf.outputs);
@@ -306,6 +308,45 @@ final class ParameterAveragingTrainer {
         return df.withColumn(row, functions.monotonically_increasing_id())
                 .withColumn(key, functions.xxhash64(functions.col(row), functions.lit(seed ^ 0x5DEECE66DL)))
                 .repartition(parts, functions.col(key)).sortWithinPartitions(key, row).drop(row, key);
+    }
+
+    /**
+     * The class count recorded in the label column's ML attribute (a {@code NominalAttribute} with its number of
+     * values, as {@code StringIndexer} writes, or a {@code BinaryAttribute}), as Spark's classifiers read it; 0 if none.
+     */
+    static int numClassesFromMetadata(StructField label) {
+        org.apache.spark.ml.attribute.Attribute a = org.apache.spark.ml.attribute.Attribute.fromStructField(label);
+        if (a instanceof org.apache.spark.ml.attribute.BinaryAttribute) return 2;
+        if (a instanceof org.apache.spark.ml.attribute.NominalAttribute) {
+            scala.Option<Object> n = ((org.apache.spark.ml.attribute.NominalAttribute) a).getNumValues();
+            if (n.isDefined()) return (Integer) n.get();
+        }
+        return 0;
+    }
+
+    /**
+     * Runs the network once on the driver on one zero sample of the resolved features shape and checks that it gives
+     * {@code conf.outputs} values per sample (one logit per class, one regression output, or the target's size), so that
+     * a network that does not fit the data fails here with a message naming both sizes, not in the first round.
+     */
+    static void checkNetworkOutputs(TrainConfig conf, String featuresCol) {
+        Module m = conf.buildModel(conf.seed);
+        m.eval();
+        int[] shape = new int[conf.featuresShape.length + 1];
+        shape[0] = 1;
+        System.arraycopy(conf.featuresShape, 0, shape, 1, conf.featuresShape.length);
+        int got;
+        try (org.sparkgrad.autograd.GradMode.Guard g = org.sparkgrad.autograd.GradMode.noGrad()) {
+            got = m.forward(Tensor.zeros(shape)).numel();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the network does not accept samples of shape " + java.util.Arrays.toString(conf.featuresShape)
+                    + " from column '" + featuresCol + "': " + e.getMessage(), e);
+        }
+        if (got != conf.outputs) {
+            String what = conf.kind == TaskKind.CLASSIFICATION ? conf.outputs + " (one logit per class; numClasses " + conf.outputs + ")"
+                    : conf.outputs + " (the size of one label, shape " + java.util.Arrays.toString(conf.labelShape) + ")";
+            throw new IllegalArgumentException("the network gives " + got + " outputs per sample, expected " + what);
+        }
     }
 
     static int prod(int[] s) {

@@ -70,4 +70,26 @@ class SparkMlConventionsTest {
                 () -> m.copy(new ParamMap()).setProbabilityCol("rawPrediction").transformSchema(df.schema()));
         assertTrue(e.getMessage().contains("'rawPrediction'") && e.getMessage().contains("another output"), e.getMessage());
     }
+
+    @Test
+    void aNetworkThatDoesNotFitTheDataFailsBeforeTrainingNamingBothSizes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> clf(NET2).setNumClasses(3).fit(df));
+        assertTrue(e.getMessage().contains("gives 2 outputs") && e.getMessage().contains("numClasses 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> clf(NET2).fit(df.withColumn("label", functions.col("label").plus(2))));
+        assertTrue(e.getMessage().contains("gives 2 outputs") && e.getMessage().contains("numClasses 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SparkgradRegressor().setNetwork(NET2).setMaxEpochs(1).fit(df));
+        assertTrue(e.getMessage().contains("gives 2 outputs") && e.getMessage().contains("expected 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> clf(NET2).fit(df.withColumn("features", functions.slice(functions.col("features"), 1, 3))));
+        assertTrue(e.getMessage().contains("'features'") && e.getMessage().contains("[3]"), e.getMessage());
+    }
+
+    @Test
+    void theClassCountComesFromStringIndexerMetadataWhenPresent() {
+        Dataset<Row> indexed = new StringIndexer().setInputCol("cls").setOutputCol("idx").fit(df).transform(df);
+        Dataset<Row> twoSeen = indexed.filter("idx < 2"); // the third class is absent from these rows
+        SparkgradClassificationModel m = clf(NET3).setLabelCol("idx").fit(twoSeen);
+        assertEquals(3, m.numOutputs());
+        assertEquals(3, ((org.apache.spark.ml.linalg.Vector) m.transform(indexed).first().getAs("probability")).size());
+    }
 }
