@@ -115,6 +115,12 @@ final class ModelPersistence {
                 try (FSDataInputStream in = fs.open(wp)) {
                     weights = SafeTensors.read(in, size, wp.toString()).tensors();
                 }
+                for (String k : new String[] {"kind", "featuresShape", "labelShape", "outputs", "loss", "optimizer", "learningRate",
+                        "lrSchedule", "batchSize", "averagingFrequency", "seed", "summary"}) {
+                    if (desc.get(k) == null) {
+                        throw new IllegalArgumentException("corrupt model at " + path + ": data/network.json has no '" + k + "'");
+                    }
+                }
                 TrainConfig c = new TrainConfig();
                 c.kind = TaskKind.valueOf((String) desc.get("kind"));
                 c.network = (String) desc.get("network");
@@ -135,11 +141,17 @@ final class ModelPersistence {
                 c.device = "auto";
                 @SuppressWarnings("unchecked") Map<String, Object> sm = (Map<String, Object>) desc.get("summary");
                 TrainedNetwork net = new TrainedNetwork(c, weights, TrainingSummary.fromMap(sm));
+                try {
+                    net.buildModule(); // weights that do not fit the network fail here, not in the first transform
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("corrupt model at " + path
+                            + ": data/weights.safetensors does not fit the network in data/network.json: " + e.getMessage(), e);
+                }
                 M model = cls.getDeclaredConstructor(String.class, TrainedNetwork.class).newInstance(md.uid(), net);
                 md.getAndSetParams(model, Option.empty());
                 return model;
             } catch (IOException e) {
-                throw new UncheckedIOException("could not load model from " + path, e);
+                throw new UncheckedIOException("could not load model from " + path + ": " + e.getMessage(), e);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("cannot instantiate " + cls.getName(), e);
             }

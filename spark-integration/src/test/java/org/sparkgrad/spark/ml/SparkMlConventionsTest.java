@@ -92,4 +92,37 @@ class SparkMlConventionsTest {
         assertEquals(3, m.numOutputs());
         assertEquals(3, ((org.apache.spark.ml.linalg.Vector) m.transform(indexed).first().getAs("probability")).size());
     }
+
+    private static void dropChecksums(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            files.filter(f -> f.getFileName().toString().endsWith(".crc")).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    @Test
+    void loadingACorruptModelSaysWhatIsWrong(@TempDir Path dir) throws Exception {
+        SparkgradClassificationModel m = clf(NET2).fit(df);
+        Path a = dir.resolve("a");
+        m.write().save(a.toString());
+        dropChecksums(a);
+        Files.writeString(a.resolve("data/network.json"), "{}");
+        RuntimeException e = assertThrows(IllegalArgumentException.class, () -> SparkgradClassificationModel.load(a.toString()));
+        assertTrue(e.getMessage().contains("network.json") && e.getMessage().contains("'kind'"), e.getMessage());
+
+        Path b = dir.resolve("b"), other = dir.resolve("other");
+        m.write().save(b.toString());
+        clf(NET3).setNumClasses(3).fit(df).write().save(other.toString());
+        dropChecksums(b);
+        Files.copy(other.resolve("data/weights.safetensors"), b.resolve("data/weights.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        e = assertThrows(IllegalArgumentException.class, () -> SparkgradClassificationModel.load(b.toString()));
+        assertTrue(e.getMessage().contains("weights.safetensors") && e.getMessage().contains("[3, 4]"), e.getMessage());
+
+        Path c = dir.resolve("c");
+        m.write().save(c.toString());
+        dropChecksums(c);
+        Files.delete(c.resolve("data/weights.safetensors"));
+        e = assertThrows(RuntimeException.class, () -> SparkgradClassificationModel.load(c.toString()));
+        assertTrue(e.getMessage().contains("weights.safetensors"), e.getMessage());
+        assertFalse(e.getMessage().isEmpty());
+    }
 }
