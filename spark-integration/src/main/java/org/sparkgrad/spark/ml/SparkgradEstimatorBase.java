@@ -127,6 +127,8 @@ public abstract class SparkgradEstimatorBase<E extends SparkgradEstimatorBase<E,
         }
         M model = newModel(uid, net);
         copyValues(model, extractParamMap());
+        // a fitted classifier reports the class count it was trained for, also when it was inferred (numClasses 0)
+        if (taskKind() == TaskKind.CLASSIFICATION) model.set(model.numClasses(), net.conf.outputs);
         model.setParent(this);
         return model;
     }

@@ -90,6 +90,8 @@ class SparkMlConventionsTest {
         Dataset<Row> twoSeen = indexed.filter("idx < 2"); // the third class is absent from these rows
         SparkgradClassificationModel m = clf(NET3).setLabelCol("idx").fit(twoSeen);
         assertEquals(3, m.numOutputs());
+        assertEquals(3, m.getNumClasses());
+        assertEquals(2, clf(NET2).fit(df).getNumClasses()); // inferred from the largest label
         assertEquals(3, ((org.apache.spark.ml.linalg.Vector) m.transform(indexed).first().getAs("probability")).size());
     }
 
