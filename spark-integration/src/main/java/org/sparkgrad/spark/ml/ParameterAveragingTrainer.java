@@ -112,7 +112,6 @@ final class ParameterAveragingTrainer {
         } else {
             conf.outputs = conf.labelSize;
         }
-        checkNetworkOutputs(conf, fc);
         int workers = p.getNumWorkers() > 0 ? p.getNumWorkers() : jsc.defaultParallelism();
         RowReader reader = new RowReader(fc, conf.featureSize, lc, conf.labelSize, kind, conf.outputs);
         ArrowChunks arrow = new ArrowChunks(fc, fShape, lc, lShape, kind, conf.outputs);
@@ -191,6 +190,13 @@ final class ParameterAveragingTrainer {
         JavaPairRDD<Integer, Chunk> keyed = packed.mapToPair(c -> new Tuple2<>(c.worker * rm + c.index, c));
         JavaRDD<Chunk> chunks = keyed.partitionBy(new IndexPartitioner(workers * rm)).values().persist(StorageLevel.MEMORY_AND_DISK_SER());
         chunks.count(); // materialise: data errors surface here, before the first round
+        try {
+            checkNetworkOutputs(conf, fc); // the data are valid: now does the network fit them?
+        } catch (RuntimeException e) {
+            chunks.unpersist(false);
+            jsc.setJobDescription(null);
+            throw e;
+        }
         conf.totalSteps = (long) p.getMaxEpochs() * rm * p.getAveragingFrequency();
 
         Module model = conf.buildModel(conf.seed);
