@@ -332,7 +332,9 @@ final class ParameterAveragingTrainer {
 
     /**
      * Runs the network once on the driver on one zero sample of the resolved features shape and checks that it gives
-     * {@code conf.outputs} values per sample (one logit per class, one regression output, or the target's size), so that
+     * one logit per class (classifier), one row of class scores per label element (other estimators with a
+     * cross-entropy / NLL loss and a label of several class indices), or exactly the label's size (element-wise
+     * losses), so that
      * a network that does not fit the data fails here with a message naming both sizes, not in the first round.
      */
     static void checkNetworkOutputs(TrainConfig conf, String featuresCol) {
@@ -341,17 +343,30 @@ final class ParameterAveragingTrainer {
         int[] shape = new int[conf.featuresShape.length + 1];
         shape[0] = 1;
         System.arraycopy(conf.featuresShape, 0, shape, 1, conf.featuresShape.length);
-        int got;
+        int[] out;
         try (org.sparkgrad.autograd.GradMode.Guard g = org.sparkgrad.autograd.GradMode.noGrad()) {
-            got = m.forward(Tensor.zeros(shape)).numel();
+            out = m.forward(Tensor.zeros(shape)).shape();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the network does not accept samples of shape " + java.util.Arrays.toString(conf.featuresShape)
                     + " from column '" + featuresCol + "': " + e.getMessage(), e);
         }
-        if (got != conf.outputs) {
-            String what = conf.kind == TaskKind.CLASSIFICATION ? conf.outputs + " (one logit per class; numClasses " + conf.outputs + ")"
-                    : conf.outputs + " (the size of one label, shape " + java.util.Arrays.toString(conf.labelShape) + ")";
-            throw new IllegalArgumentException("the network gives " + got + " outputs per sample, expected " + what);
+        int got = prod(out);
+        if (conf.kind == TaskKind.CLASSIFICATION) {
+            if (got != conf.outputs) {
+                throw new IllegalArgumentException("the network gives " + got + " outputs per sample, expected " + conf.outputs
+                        + " (one logit per class; numClasses " + conf.outputs + ")");
+            }
+        } else if (org.sparkgrad.train.Objectives.takesClassIndices(conf.loss)) {
+            // the labels are flattened to class indices, so one sample's output must be one row of class scores per
+            // label element: (labelSize, classes)
+            if (conf.labelSize > 1 && (out.length != 2 || out[0] != conf.labelSize)) {
+                throw new IllegalArgumentException("the network gives output shape " + java.util.Arrays.toString(out)
+                        + " for one sample; loss " + conf.loss + " with labels of shape " + java.util.Arrays.toString(conf.labelShape)
+                        + " needs one row of class scores per label element, i.e. shape [" + conf.labelSize + ", classes]");
+            }
+        } else if (got != conf.labelSize) {
+            throw new IllegalArgumentException("the network gives " + got + " outputs per sample, expected " + conf.labelSize
+                    + " (the size of one label, shape " + java.util.Arrays.toString(conf.labelShape) + "; loss " + conf.loss + ")");
         }
     }
 

@@ -84,6 +84,26 @@ class SparkMlConventionsTest {
         assertTrue(e.getMessage().contains("'features'") && e.getMessage().contains("[3]"), e.getMessage());
     }
 
+    /**
+     * With a cross-entropy loss and a label of several class indices (a sequence model), the network gives one row of
+     * class scores per label element, {@code (N * labelSize, classes)}: such a network trains; one whose output has
+     * the right number of values in the wrong shape fails before training, naming the shapes.
+     */
+    @Test
+    void crossEntropyOverALabelSequenceNeedsAMultipleOfTheLabelSize() {
+        Dataset<Row> seq = df.withColumn("labels", functions.array(functions.col("label").cast("float"),
+                functions.pmod(functions.col("label").plus(1), functions.lit(3)).cast("float")));
+        java.util.function.Function<String, SparkgradEstimator> est = net -> new SparkgradEstimator().setNetwork(net)
+                .setLabelCol("labels").setLabelShape(2).setLoss("cross_entropy").setMaxEpochs(1).setNumWorkers(1).setBatchSize(8);
+        String rows = "[{\"type\":\"Linear\",\"in_features\":4,\"out_features\":6},"
+                + "{\"type\":\"Unflatten\",\"dim\":1,\"unflattened_size\":[2,3]},{\"type\":\"Flatten\",\"start_dim\":0,\"end_dim\":1}]";
+        SparkgradModel m = est.apply(rows).fit(seq);
+        assertEquals(30, m.transform(seq).count());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> est.apply("[{\"type\":\"Linear\",\"in_features\":4,\"out_features\":6}]").fit(seq));
+        assertTrue(e.getMessage().contains("output shape [1, 6]") && e.getMessage().contains("[2, classes]"), e.getMessage());
+    }
+
     @Test
     void theClassCountComesFromStringIndexerMetadataWhenPresent() {
         Dataset<Row> indexed = new StringIndexer().setInputCol("cls").setOutputCol("idx").fit(df).transform(df);
