@@ -60,22 +60,34 @@ public final class Tensor {
     }
 
     // =================================================================== creation
-    /** Wraps {@code data} (not copied) as a float32 tensor of the given shape (default: 1-D). */
+    /**
+     * Wraps {@code data} (not copied) as a float32 tensor of the given shape.
+     * With no shape, {@code data.length != 1} elements give a 1-D tensor and a single element gives a 0-d tensor
+     * (no shape and {@code new int[0]} are the same call); pass {@code 1} for shape {@code [1]}.
+     */
     public static Tensor fromArray(float[] data, int... shape) {
         return new Tensor(CpuStorage.wrap(data), shape.length == 0 && data.length != 1 ? new int[] {data.length} : shape.clone());
     }
 
-    /** Wraps {@code data} (not copied) as a float64 tensor. */
+    /**
+     * Wraps {@code data} (not copied) as a float64 tensor of the given shape.
+     * With no shape, {@code data.length != 1} elements give a 1-D tensor and a single element gives a 0-d tensor
+     * (no shape and {@code new int[0]} are the same call); pass {@code 1} for shape {@code [1]}.
+     */
     public static Tensor fromArray(double[] data, int... shape) {
         return new Tensor(CpuStorage.wrap(data), shape.length == 0 && data.length != 1 ? new int[] {data.length} : shape.clone());
     }
 
-    /** Wraps {@code data} (not copied) as an int64 tensor. */
+    /**
+     * Wraps {@code data} (not copied) as an int64 tensor of the given shape.
+     * With no shape, {@code data.length != 1} elements give a 1-D tensor and a single element gives a 0-d tensor
+     * (no shape and {@code new int[0]} are the same call); pass {@code 1} for shape {@code [1]}.
+     */
     public static Tensor fromArray(long[] data, int... shape) {
         return new Tensor(CpuStorage.wrap(data), shape.length == 0 && data.length != 1 ? new int[] {data.length} : shape.clone());
     }
 
-    /** Converts {@code data} to an int64 tensor. */
+    /** Converts {@code data} to an int64 tensor (shape as {@link #fromArray(long[], int...)}). */
     public static Tensor fromArray(int[] data, int... shape) {
         long[] l = new long[data.length];
         for (int i = 0; i < data.length; i++) l[i] = data[i];
