@@ -1,9 +1,12 @@
 package org.sparkgrad.spark.ml;
 
+import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -63,28 +66,40 @@ final class SchemaChecks {
      * Appends the output columns of a model of this kind. As in Spark ML, an output column whose name is set to the
      * empty string is not produced (e.g. {@code setRawPredictionCol("")} keeps only probability and prediction).
      */
+    /**
+     * The input schema plus the output columns of {@code kind}. For a classifier with a known class count
+     * ({@code numClasses} > 0: always on a fitted model) the outputs carry Spark ML's attributes, as Spark's
+     * {@code ClassificationModel.transformSchema} writes them: a nominal attribute with that many values on the
+     * prediction column, and an attribute group of that size on rawPrediction and probability.
+     */
     static StructType appendOutputs(SparkgradParams p, StructType schema, TaskKind kind) {
         checkFeatures(p, schema);
         StructType s = schema;
+        Metadata none = Metadata.empty();
         switch (kind) {
-            case CLASSIFICATION:
-                s = add(s, p.getRawPredictionCol(), SQLDataTypes.VectorType());
-                s = add(s, p.getProbabilityCol(), SQLDataTypes.VectorType());
-                s = add(s, p.getPredictionCol(), DataTypes.DoubleType);
+            case CLASSIFICATION: {
+                int k = p.getNumClasses();
+                // (attributes need a name: an empty output name drops the column anyway)
+                String raw = p.getRawPredictionCol(), prob = p.getProbabilityCol(), pred = p.getPredictionCol();
+                s = add(s, raw, SQLDataTypes.VectorType(), k > 0 && !raw.isEmpty() ? new AttributeGroup(raw, k).toMetadata() : none);
+                s = add(s, prob, SQLDataTypes.VectorType(), k > 0 && !prob.isEmpty() ? new AttributeGroup(prob, k).toMetadata() : none);
+                s = add(s, pred, DataTypes.DoubleType,
+                        k > 0 && !pred.isEmpty() ? NominalAttribute.defaultAttr().withName(pred).withNumValues(k).toMetadata() : none);
                 return s;
+            }
             case REGRESSION:
-                return add(s, p.getPredictionCol(), DataTypes.DoubleType);
+                return add(s, p.getPredictionCol(), DataTypes.DoubleType, none);
             default:
-                return add(s, p.getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false));
+                return add(s, p.getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false), none);
         }
     }
 
-    private static StructType add(StructType s, String name, DataType t) {
+    private static StructType add(StructType s, String name, DataType t, Metadata m) {
         if (name.isEmpty()) return s;
         for (String f : s.fieldNames()) {
             if (f.equals(name)) throw new IllegalArgumentException("output column '" + name
                     + "' already exists in the input or is the name of another output column");
         }
-        return s.add(name, t, false);
+        return s.add(name, t, false, m);
     }
 }

@@ -56,7 +56,14 @@ final class Scoring {
                 ? new boolean[] {!p.getRawPredictionCol().isEmpty(), !p.getProbabilityCol().isEmpty(), !p.getPredictionCol().isEmpty()}
                 : new boolean[] {!(kind == TaskKind.REGRESSION ? p.getPredictionCol() : p.getOutputCol()).isEmpty()};
         MapPartitionsFunction<Row, Row> fn = rows -> new ScoreIterator(rows, b, reader, fi, kind, key, emit);
-        return df.mapPartitions(fn, Encoders.row(outSchema));
+        Dataset<Row> out = df.mapPartitions(fn, Encoders.row(outSchema));
+        // the row encoder keeps types, not column metadata: put the input columns' metadata (e.g. StringIndexer's labels)
+        // and the output columns' ML attributes back
+        for (int i = 0; i < outSchema.size(); i++) {
+            org.apache.spark.sql.types.StructField f = outSchema.fields()[i];
+            if (f.metadata().json().length() > 2) out = out.withMetadata(f.name(), f.metadata());
+        }
+        return out;
     }
 
     static final class ScoreIterator implements Iterator<Row> {

@@ -113,6 +113,15 @@ class SparkMlConventionsTest {
         assertEquals(3, m.getNumClasses());
         assertEquals(2, clf(NET2).fit(df).getNumClasses()); // inferred from the largest label
         assertEquals(3, ((org.apache.spark.ml.linalg.Vector) m.transform(indexed).first().getAs("probability")).size());
+        // the outputs carry Spark ML's attributes, as ClassificationModel.transformSchema writes them
+        StructType out = m.transform(indexed).schema();
+        org.apache.spark.ml.attribute.Attribute pred = org.apache.spark.ml.attribute.Attribute.fromStructField(out.apply("prediction"));
+        assertTrue(pred instanceof org.apache.spark.ml.attribute.NominalAttribute, pred.toString());
+        assertEquals(3, (Integer) ((org.apache.spark.ml.attribute.NominalAttribute) pred).getNumValues().get());
+        assertEquals(3, org.apache.spark.ml.attribute.AttributeGroup.fromStructField(out.apply("rawPrediction")).size());
+        assertEquals(3, org.apache.spark.ml.attribute.AttributeGroup.fromStructField(out.apply("probability")).size());
+        assertEquals(m.transformSchema(indexed.schema()), out);
+        assertEquals(indexed.schema().apply("idx").metadata(), out.apply("idx").metadata()); // input metadata kept
     }
 
     private static void dropChecksums(Path dir) throws java.io.IOException {
