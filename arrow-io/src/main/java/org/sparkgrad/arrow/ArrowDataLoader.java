@@ -148,7 +148,7 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
     }
 
     /**
-     * Rows of this shard per epoch (before any SKIP), or -1 when not known without reading (IPC inputs). With
+     * Rows of this shard per epoch (before any SKIP), or -1 when not known without reading (IPC streams). With
      * shuffling on, a shard's row count can change by one unit between epochs.
      */
     public long rowsPerEpoch() {

@@ -43,8 +43,8 @@ final class ChunkStream implements AutoCloseable {
      *
      * @param fileIndex index into the file list
      * @param part Parquet row group, IPC file record batch, or -1 for a whole IPC stream
-     * @param firstRow first row within the file (Parquet), 0 otherwise
-     * @param rows row count, or -1 when not known before reading (IPC)
+     * @param firstRow first row within the file (Parquet row block, IPC file record batch), 0 for an IPC stream
+     * @param rows row count, or -1 when not known before reading (IPC stream)
      */
     record Unit(int fileIndex, int part, long firstRow, long rows) {
         long endRow() {
@@ -131,8 +131,11 @@ final class ChunkStream implements AutoCloseable {
                 case ARROW_FILE:
                     try (ColumnarFileReader r = ColumnarFileReader.open(files.get(f), DataFormat.ARROW_FILE, null, 1,
                             allocator)) {
-                        for (int b = 0; b < r.recordBatchCount(); b++) {
-                            out.add(new Unit(f, b, 0, -1));
+                        long[] rows = r.recordBatchRows();
+                        long first = 0;
+                        for (int b = 0; b < rows.length; b++) {
+                            out.add(new Unit(f, b, first, rows[b]));
+                            first += rows[b];
                         }
                     }
                     break;
@@ -199,7 +202,12 @@ final class ChunkStream implements AutoCloseable {
                     Unit u = units.get(unitCursor++);
                     reader.load(u.part());
                     VectorSchemaRoot root = reader.root();
-                    emit(root, 0, root.getRowCount(), file, 0, u.part());
+                    if (u.rows() >= 0 && root.getRowCount() != u.rows()) {
+                        throw new ArrowDataException("record batch holds " + root.getRowCount()
+                                + " rows but its header says " + u.rows(), file, null, u.firstRow(), u.part());
+                    }
+                    // rows are numbered within the file: this batch starts after every earlier batch's rows
+                    emit(root, 0, root.getRowCount(), file, u.firstRow(), u.part());
                     more = unitCursor < units.size();
                 }
                 break;

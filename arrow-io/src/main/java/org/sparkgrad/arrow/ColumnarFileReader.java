@@ -150,6 +150,42 @@ final class ColumnarFileReader implements AutoCloseable {
         return blocks == null ? -1 : blocks.size();
     }
 
+    /**
+     * The row count of each record batch of an IPC file, read from the batches' message headers only (no body is
+     * read), so that rows can be numbered within the file.
+     *
+     * @throws ArrowDataException if a header cannot be read or is not a record batch
+     */
+    long[] recordBatchRows() {
+        if (blocks == null) {
+            throw new IllegalStateException("record batch rows need an Arrow IPC file");
+        }
+        long[] rows = new long[blocks.size()];
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+            for (int b = 0; b < rows.length; b++) {
+                ch.position(blocks.get(b).getOffset());
+                org.apache.arrow.vector.ipc.message.MessageMetadataResult m =
+                        org.apache.arrow.vector.ipc.message.MessageSerializer.readMessage(
+                                new org.apache.arrow.vector.ipc.ReadChannel(ch));
+                if (m == null || m.getMessage().headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
+                    throw new ArrowDataException("record batch header missing", file, null, -1, b);
+                }
+                org.apache.arrow.flatbuf.RecordBatch rb = (org.apache.arrow.flatbuf.RecordBatch) m.getMessage()
+                        .header(new org.apache.arrow.flatbuf.RecordBatch());
+                rows[b] = rb.length();
+                if (rows[b] < 0) {
+                    throw new ArrowDataException("record batch of " + rows[b] + " rows", file, null, -1, b);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ArrowDataException ade) {
+                throw ade;
+            }
+            throw new ArrowDataException("cannot read record batch headers: " + e.getMessage(), file, null, -1, -1, e);
+        }
+        return rows;
+    }
+
     /** Row of the file at which the batch last loaded by {@link #next()} starts. */
     long batchFirstRow() {
         return nextRow - rootRows();

@@ -363,6 +363,30 @@ class ArrowTensorReaderTest {
         }
     }
 
+    /** An error in record batch 2 of an IPC file names the row within the file, not within the batch. */
+    @Test
+    void ipcFileErrorsNameTheRowWithinTheFile() {
+        Path f = tmp.resolve("nan.arrow");
+        float[] x = new float[60];
+        x[2 * 25 + 1] = Float.NaN;
+        try (TensorWriter w = TensorWriter.builder(f).column("x", DType.FLOAT32, 2).column("id", DType.INT64)
+                .rowGroupRows(10).allocator(al).build()) {
+            w.write(Tensor.fromArray(x, 30, 2), Tensor.fromArray(new long[30], 30));
+        }
+        try (ArrowTensorReader r = ArrowTensorReader.builder(f).columns("x", "id").allocator(al).build()) {
+            ArrowDataException e = assertThrows(ArrowDataException.class, () -> r.forEach(b -> { }));
+            assertEquals("x", e.column());
+            assertEquals(25, e.row(), e.getMessage());
+            assertEquals(2, e.rowGroup(), e.getMessage());
+        }
+        try (ArrowDataLoader l = ArrowDataLoader.builder(f).columns("x", "id").shuffle(true).allocator(al).build()) {
+            assertEquals(30, l.rowsPerEpoch());
+            ArrowDataException e = assertThrows(ArrowDataException.class, () -> l.forEach(b -> { }));
+            assertEquals(25, e.row(), e.getMessage());
+            assertEquals(2, e.rowGroup(), e.getMessage());
+        }
+    }
+
     @Test
     void missingPath() {
         Path p = tmp.resolve("nope.parquet");
