@@ -61,6 +61,8 @@ import org.sparkgrad.data.BatchIterable;
 public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArrowDataLoader.class);
     private static final Object END = new Object();
+    // put by close() for a consumer still waiting in hasNext() on another thread
+    private static final Object CLOSED = new Object();
 
     private final List<Path> files;
     private final List<DataFormat> formats;
@@ -269,7 +271,7 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
                 boolean eof = false;
                 while (!stop) {
                     // fill until the buffer holds more than shuffleBufferRows rows and a batch's worth, or the data ends
-                    while (!eof && (size < shuffleBufferRows + batchSize)) {
+                    while (!stop && !eof && (size < shuffleBufferRows + batchSize)) {
                         ChunkStream.Chunk c = cs.next();
                         if (c == null) {
                             eof = true;
@@ -352,6 +354,11 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
                 finishQuietly();
                 return false;
             }
+            if (next == CLOSED) {
+                finished = true;
+                next = null;
+                throw new IllegalStateException("the epoch was closed while waiting for a batch");
+            }
             if (next instanceof Throwable t) {
                 finishQuietly();
                 if (t instanceof RuntimeException re) {
@@ -395,6 +402,8 @@ public final class ArrowDataLoader implements BatchIterable, AutoCloseable {
                     interrupted = true;
                 }
             }
+            queue.clear();
+            queue.offer(CLOSED); // wakes a consumer blocked in hasNext() on another thread
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -201,6 +201,33 @@ class ArrowDataLoaderTest {
                 .anyMatch(t -> t.getName().startsWith("sparkgrad-arrow-loader") && t.isAlive()));
     }
 
+    /**
+     * Closing the loader from another thread while the consumer waits in hasNext() (the shuffle buffer still
+     * filling) wakes the consumer with an error instead of leaving it blocked for ever, and stops the reader promptly.
+     */
+    @Test
+    void closeFromAnotherThreadWakesAWaitingConsumer() throws Exception {
+        Path ds = dataset(1, 200_000, 200_000, DataFormat.PARQUET);
+        ArrowDataLoader loader = ArrowDataLoader.builder(ds).columns("x", "id").batchSize(8).shuffle(true)
+                .shuffleBufferRows(200_000).scanRows(1024).allocator(al).build();
+        Iterator<Batch> it = loader.iterator();
+        java.util.concurrent.atomic.AtomicReference<Object> got = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread consumer = new Thread(() -> {
+            try {
+                got.set(it.hasNext());
+            } catch (RuntimeException e) {
+                got.set(e);
+            }
+        });
+        consumer.start();
+        Thread.sleep(20);
+        loader.close();
+        consumer.join(10_000);
+        assertFalse(consumer.isAlive(), "the consumer is still blocked in hasNext()");
+        assertTrue(got.get() instanceof IllegalStateException, String.valueOf(got.get()));
+        assertEquals(0, al.getAllocatedMemory());
+    }
+
     @Test
     void isABatchIterable() {
         Path ds = dataset(1, 10, 10, DataFormat.PARQUET);
