@@ -151,37 +151,76 @@ final class ColumnarFileReader implements AutoCloseable {
     }
 
     /**
-     * The row count of each record batch of an IPC file, read from the batches' message headers only (no body is
-     * read), so that rows can be numbered within the file.
+     * The row count of each record batch of an IPC file, read from the batches' metadata only (no body is read), so
+     * that rows can be numbered within the file. The metadata is checked the way Arrow reads it (message, nodes,
+     * buffers inside the body): Arrow Java leaks the batch's buffer when its metadata is corrupt, so a corrupt batch
+     * is reported here, before Arrow allocates anything for it.
      *
-     * @throws ArrowDataException if a header cannot be read or is not a record batch
+     * @throws ArrowDataException naming the record batch if its metadata is missing or corrupt
      */
     long[] recordBatchRows() {
         if (blocks == null) {
             throw new IllegalStateException("record batch rows need an Arrow IPC file");
         }
         long[] rows = new long[blocks.size()];
-        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
             for (int b = 0; b < rows.length; b++) {
-                ch.position(blocks.get(b).getOffset());
-                org.apache.arrow.vector.ipc.message.MessageMetadataResult m =
-                        org.apache.arrow.vector.ipc.message.MessageSerializer.readMessage(
-                                new org.apache.arrow.vector.ipc.ReadChannel(ch));
-                if (m == null || m.getMessage().headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
-                    throw new ArrowDataException("record batch header missing", file, null, -1, b);
-                }
-                org.apache.arrow.flatbuf.RecordBatch rb = (org.apache.arrow.flatbuf.RecordBatch) m.getMessage()
-                        .header(new org.apache.arrow.flatbuf.RecordBatch());
-                rows[b] = rb.length();
-                if (rows[b] < 0) {
-                    throw new ArrowDataException("record batch of " + rows[b] + " rows", file, null, -1, b);
+                ArrowBlock blk = blocks.get(b);
+                int metaLen = blk.getMetadataLength();
+                try {
+                    if (blk.getOffset() < 0 || metaLen < 8 || blk.getBodyLength() < 0
+                            || blk.getOffset() + metaLen + blk.getBodyLength() > size) {
+                        throw new IllegalArgumentException("record batch block [offset " + blk.getOffset()
+                                + ", metadata " + metaLen + ", body " + blk.getBodyLength() + "] outside the file of "
+                                + size + " bytes");
+                    }
+                    java.nio.ByteBuffer meta = java.nio.ByteBuffer.allocate(metaLen)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    while (meta.hasRemaining()) {
+                        if (ch.read(meta, blk.getOffset() + meta.position()) < 0) {
+                            throw new IOException("unexpected end of file");
+                        }
+                    }
+                    int prefix = meta.getInt(0) == -1 ? 8 : 4;
+                    java.nio.ByteBuffer fb = meta.position(prefix).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .asReadOnlyBuffer();
+                    org.apache.arrow.flatbuf.Message m = org.apache.arrow.flatbuf.Message.getRootAsMessage(fb);
+                    if (m.headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
+                        throw new IllegalArgumentException("not a record batch message (header type "
+                                + m.headerType() + ")");
+                    }
+                    org.apache.arrow.flatbuf.RecordBatch rb = (org.apache.arrow.flatbuf.RecordBatch) m
+                            .header(new org.apache.arrow.flatbuf.RecordBatch());
+                    if (rb == null || rb.length() < 0 || rb.length() > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("bad record batch header");
+                    }
+                    for (int i = 0; i < rb.nodesLength(); i++) {
+                        org.apache.arrow.flatbuf.FieldNode n = rb.nodes(i);
+                        if (n.length() < 0 || n.length() > Integer.MAX_VALUE || n.nullCount() < 0
+                                || n.nullCount() > n.length()) {
+                            throw new IllegalArgumentException("bad field node " + i);
+                        }
+                    }
+                    for (int i = 0; i < rb.buffersLength(); i++) {
+                        org.apache.arrow.flatbuf.Buffer buf = rb.buffers(i);
+                        if (buf.offset() < 0 || buf.length() < 0 || buf.offset() + buf.length() > blk.getBodyLength()) {
+                            throw new IllegalArgumentException("buffer " + i + " outside the body");
+                        }
+                    }
+                    for (int i = 0; i < rb.variadicBufferCountsLength(); i++) {
+                        rb.variadicBufferCounts(i);
+                    }
+                    if (rb.compression() != null) {
+                        rb.compression().codec();
+                    }
+                    rows[b] = rb.length();
+                } catch (IOException | RuntimeException e) {
+                    throw new ArrowDataException("corrupt record batch metadata: " + e, file, null, -1, b, e);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ArrowDataException ade) {
-                throw ade;
-            }
-            throw new ArrowDataException("cannot read record batch headers: " + e.getMessage(), file, null, -1, -1, e);
+        } catch (IOException e) {
+            throw new ArrowDataException("cannot read record batch metadata: " + e.getMessage(), file, null, -1, -1, e);
         }
         return rows;
     }

@@ -387,6 +387,39 @@ class ArrowTensorReaderTest {
         }
     }
 
+    /**
+     * Corrupt record batch metadata in an IPC file is an ArrowDataException naming the file, and leaks nothing
+     * (Arrow Java's own reader keeps the batch's buffer when its metadata does not parse).
+     */
+    @Test
+    void corruptIpcRecordBatchMetadataLeaksNothing() throws Exception {
+        Path src = tmp.resolve("src.arrow");
+        try (TensorWriter w = TensorWriter.builder(src).column("x", DType.FLOAT32, 2).column("id", DType.INT64)
+                .rowGroupRows(50).allocator(al).build()) {
+            w.write(Tensor.fromArray(new float[400], 200, 2), Tensor.fromArray(new long[200], 200));
+        }
+        byte[] all = Files.readAllBytes(src);
+        org.apache.arrow.vector.ipc.message.ArrowBlock blk;
+        try (org.apache.arrow.vector.ipc.ArrowFileReader r = new org.apache.arrow.vector.ipc.ArrowFileReader(
+                Files.newByteChannel(src), al)) {
+            blk = r.getRecordBlocks().get(1);
+        }
+        for (long at = blk.getOffset(); at < blk.getOffset() + blk.getMetadataLength(); at += 2) {
+            byte[] b = all.clone();
+            for (long i = at; i < at + 8; i++) {
+                b[(int) i] = (byte) ~b[(int) i];
+            }
+            Path p = tmp.resolve("c" + at + ".arrow");
+            Files.write(p, b);
+            try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns("x", "id").allocator(al).build()) {
+                r.forEach(x -> { });
+            } catch (ArrowDataException e) {
+                assertEquals(p.toString(), e.file());
+            }
+            assertEquals(0, al.getAllocatedMemory(), "leak after flipping bytes at " + at);
+        }
+    }
+
     @Test
     void missingPath() {
         Path p = tmp.resolve("nope.parquet");
