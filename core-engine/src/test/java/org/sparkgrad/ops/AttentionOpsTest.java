@@ -66,7 +66,14 @@ class AttentionOpsTest {
                 a("packed_bool_mask", t -> AttentionOps.packedSelfAttention(t[0], 2, m2, 0, false, null, null), r(2, 4, 3 * 4)),
                 a("packed_dropout_seeded", t -> AttentionOps.packedSelfAttention(t[0], 3, null, 0.25, true, null, new Generator(9)), r(1, 3, 3 * 6)),
                 a("masked_softmax", t -> AttentionOps.maskedSoftmax(t[0], m1, false, 0.5), r(2, 3, 5)),
-                a("masked_softmax_causal_float_mask", t -> AttentionOps.maskedSoftmax(t[0], t[1], true, 1.3), r(2, 4, 4), r(4, 4)));
+                a("masked_softmax_causal_float_mask", t -> AttentionOps.maskedSoftmax(t[0], t[1], true, 1.3), r(2, 4, 4), r(4, 4)),
+                a("sdpa_2d_no_batch", t -> AttentionOps.scaledDotProductAttention(t[0], t[1], t[2]), r(3, 4), r(5, 4), r(5, 2)),
+                a("attention_causal_and_bool_mask", t -> AttentionOps.attention(t[0], t[1], t[2], bool(3, 0.6, 4, 4), 0, true, null, null),
+                        r(2, 4, 3), r(2, 4, 3), r(2, 4, 3)),
+                a("attention_causal_and_float_mask_with_grad", t -> AttentionOps.attention(t[0], t[1], t[2], t[3], 0, true, 0.8, null),
+                        r(2, 2, 3, 3), r(2, 2, 4, 3), r(2, 2, 4, 2), r(2, 1, 3, 4)),
+                a("packed_float_mask_with_grad", t -> AttentionOps.packedSelfAttention(t[0], 2, t[1], 0, false, 0.6, null), r(2, 3, 3 * 4), r(3, 3)),
+                a("packed_noncontiguous", t -> AttentionOps.packedSelfAttention(t[0].transpose(0, 1), 1, null, 0, false, null, null), r(3, 2, 3 * 2)));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -77,7 +77,13 @@ class ConvOpsTest {
                 g("conv_transpose3d", t -> ConvOps.convTranspose3d(t[0], t[1], t[2], a(2), a(0, 1, 0), null, 1, null),
                         r(1, 2, 2, 2, 2), r(2, 2, 2, 2, 3), r(2)),
                 g("conv_transpose4d_unbatched", t -> ConvOps.convTransposeNd(t[0], t[1], null, a(2, 1, 1, 2), null, a(1, 0, 0, 0), 1, null),
-                        r(2, 2, 2, 2, 2), r(2, 1, 2, 2, 1, 2)));
+                        r(2, 2, 2, 2, 2), r(2, 1, 2, 2, 1, 2)),
+                g("conv2d_groups_stride_dilation_pad", t -> ConvOps.conv2d(t[0], t[1], t[2], a(2, 1), a(2, 1), a(2, 1), 2), r(2, 4, 6, 5), r(4, 2, 2, 3), r(4)),
+                g("conv2d_noncontiguous_input_weight", t -> ConvOps.conv2d(t[0].transpose(2, 3), t[1].transpose(2, 3), t[2], null, a(1), null, 1),
+                        r(1, 2, 4, 5), r(3, 2, 2, 3), r(3)),
+                g("conv1d_valid_stride", t -> ConvOps.convNdPadding(t[0], t[1], null, a(3), "valid", null, 1), r(2, 2, 10), r(2, 2, 3)),
+                g("conv_transpose1d_groups_output_padding", t -> ConvOps.convTranspose1d(t[0], t[1], t[2], a(3), a(1), a(2), 2, a(1)),
+                        r(2, 4, 3), r(4, 2, 2), r(4)));
     }
 
     private static Arguments g(String name, Function<Tensor[], Tensor> f, Tensor... inputs) {

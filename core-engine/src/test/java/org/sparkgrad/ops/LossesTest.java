@@ -138,6 +138,18 @@ class LossesTest {
     }
 
     @Test
+    void spatialNllAndProbabilityTargetCrossEntropyGradcheck() {
+        Tensor t = classTargets(8, 3, 1, 3, 2, 4);
+        for (Reduction r : new Reduction[] {Reduction.NONE, Reduction.MEAN, Reduction.SUM}) {
+            // (N, C, d) log-probabilities with ignored targets and class weights
+            assertEquals(27, gradcheck(x -> Losses.nllLoss(x[0], t, x[1], 1, r), normal(true, 2, 3, 4), uniform(0.5, 2, true, 3)));
+            // (N, C, d1, d2) logits against (N, C, d1, d2) probability targets, with smoothing
+            assertEquals(48, gradcheck(x -> Losses.crossEntropy(x[0], x[1], null, -100, r, 0.15),
+                    normal(true, 2, 3, 2, 2), uniform(0.05, 1, true, 2, 3, 2, 2)));
+        }
+    }
+
+    @Test
     void binaryCrossEntropyGradcheck() {
         for (Reduction r : new Reduction[] {Reduction.NONE, Reduction.MEAN, Reduction.SUM}) {
             assertEquals(24, gradcheck(x -> Losses.binaryCrossEntropy(x[0], x[1], r),

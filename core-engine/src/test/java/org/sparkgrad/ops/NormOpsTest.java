@@ -45,7 +45,15 @@ class NormOpsTest {
                         r(4, 3, 2), r(3), r(3), Tensor.randn(G, 3).to(DType.FLOAT64), pos(3)),
                 a("group_norm_affine", t -> NormOps.groupNorm(t[0], 2, t[1], t[2], 1e-5), r(2, 4, 3), r(4), r(4)),
                 a("group_norm_4d", t -> NormOps.groupNorm(t[0], 3, t[1], t[2], 1e-5), r(2, 6, 2, 2), r(6), r(6)),
-                a("group_norm_plain_one_group", t -> NormOps.groupNorm(t[0], 1, null, null, 1e-5), r(2, 3, 4)));
+                a("group_norm_plain_one_group", t -> NormOps.groupNorm(t[0], 1, null, null, 1e-5), r(2, 3, 4)),
+                a("batch_norm_train_updating_running_stats", t -> NormOps.batchNorm(t[0], Tensor.zeros(DType.FLOAT64, 3),
+                        Tensor.ones(DType.FLOAT64, 3), t[1], t[2], true, 0.1, 1e-5), r(4, 3, 2), r(3), r(3)),
+                a("batch_norm_eval_plain", t -> NormOps.batchNorm(t[0], t[1].detach(), t[2].detach(), null, null, false, 0.1, 1e-5),
+                        r(4, 3), Tensor.randn(G, 3).to(DType.FLOAT64), pos(3)),
+                a("layer_norm_3d_shape_noncontiguous", t -> NormOps.layerNorm(t[0].permute(2, 0, 1), new int[] {2, 3}, t[1], t[2], 1e-5),
+                        r(2, 3, 4), r(2, 3), r(2, 3)),
+                a("rms_norm_noncontiguous", t -> NormOps.rmsNorm(t[0].t(), new int[] {4}, t[1], 1e-6), r(4, 3), r(4)),
+                a("group_norm_5d", t -> NormOps.groupNorm(t[0], 2, t[1], t[2], 1e-5), r(2, 4, 2, 1, 2), r(4), r(4)));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -114,7 +114,76 @@ class OpsGradCheckTest {
                 a("relu6", t -> t[0].mul(4).relu6(), u(0.1, 1.4, 6)),
                 a("logsigmoid", t -> t[0].logsigmoid(), r(6)),
                 a("softmax", t -> t[0].softmax(0), r(3, 4)),
-                a("log_softmax", t -> t[0].logSoftmax(-1), r(3, 4)));
+                a("log_softmax", t -> t[0].logSoftmax(-1), r(3, 4)),
+                // ---- coverage audit: overloads and code paths not exercised above
+                a("sign", t -> t[0].sign(), awayFromZero(5)),
+                a("clamp_min_max_one_sided", t -> t[0].clampMin(-0.3).add(t[0].clampMax(0.4)), u(-2, 2, 8)),
+                a("sub_alpha", t -> t[0].sub(t[1], 0.5), r(3, 4), r(4)),
+                a("pow_scalar_int_negative_base", t -> t[0].pow(3.0), awayFromZero(5)),
+                a("pow_tensor_negative_base_int_exponent", t -> t[0].pow(Tensor.fromArray(new double[] {2, 3, 2, 3, 4}, 5)), awayFromZero(5)),
+                a("where_scalar", t -> Tensor.where(t[0].detach().gt(0.0), t[0], 0.5), r(3, 4)),
+                a("softplus_linear_region", t -> t[0].softplus(2, 3), u(1.6, 3, 6)),
+                a("softmax_mid_dim", t -> t[0].softmax(1), r(2, 3, 4)),
+                a("log_softmax_mid_dim", t -> t[0].logSoftmax(1), r(2, 3, 4)),
+                a("sum_all", t -> t[0].sum(), r(2, 3)),
+                a("mean_all", t -> t[0].mean(), r(2, 3)),
+                a("mean_dims_keepdim", t -> t[0].mean(new int[] {0, 2}, true), r(2, 3, 4)),
+                a("prod_all", t -> t[0].prod(), u(0.5, 1.5, 2, 3)),
+                a("prod_one_zero", t -> t[0].prod(1, true),
+                        Tensor.fromArray(new double[] {0.7, 0, -1.3, 0.9, 1.1, -0.6}, 2, 3).requiresGrad_()),
+                a("prod_all_one_zero", t -> t[0].prod(), Tensor.fromArray(new double[] {0.7, 1.2, -1.3, 0, 1.1, -0.6}, 2, 3).requiresGrad_()),
+                a("prod_two_zeros", t -> t[0].prod(0, false), Tensor.fromArray(new double[] {0, 1.2, 0.8, 0, -1.1, 0.6}, 3, 2).requiresGrad_()),
+                a("amax_all", t -> t[0].amax(), r(3, 4)),
+                a("amin_dims", t -> t[0].amin(new int[] {0, 2}, false), r(2, 3, 4)),
+                a("max_all", t -> t[0].max(), r(3, 4)),
+                a("min_dim_keepdim", t -> t[0].min(0, true)[0], r(3, 4)),
+                a("var_all", t -> t[0].var(true), r(3, 4)),
+                a("var_biased_dims_keepdim", t -> t[0].var(new int[] {0, 2}, false, true), r(2, 3, 4)),
+                a("var_correction_2", t -> Reductions.var(t[0], new int[] {1}, 2.0, false), r(3, 5)),
+                a("std_all", t -> t[0].std(false), r(3, 4)),
+                a("logsumexp_dims_keepdim", t -> t[0].logsumexp(new int[] {0, 2}, true), r(2, 3, 4)),
+                a("norm_inf", t -> t[0].norm(Double.POSITIVE_INFINITY, new int[] {1}, false), awayFromZero(3, 4)),
+                a("norm_p1", t -> t[0].norm(1), awayFromZero(3, 4)),
+                a("mm", t -> t[0].mm(t[1]), r(3, 4), r(4, 2)),
+                a("matmul_1d_2d", t -> t[0].matmul(t[1]), r(4), r(4, 3)),
+                a("matmul_2d_1d", t -> t[0].matmul(t[1]), r(3, 4), r(4)),
+                a("transpose_t", t -> t[0].transpose(0, 2).select(2, 1).t(), r(2, 3, 4)),
+                a("flatten_range", t -> t[0].flatten(1, 2), r(2, 3, 4, 2)),
+                a("squeeze_all", t -> t[0].squeeze(), r(1, 3, 1, 2)),
+                a("expand_as", t -> t[0].expandAs(Tensor.zeros(DType.FLOAT64, 2, 3, 4)), r(3, 1)),
+                a("slice_start_end", t -> t[0].slice(0, 1, 3), r(4, 3)),
+                a("narrow_negative_start", t -> t[0].narrow(1, -3, 2), r(2, 5)),
+                a("select_negative", t -> t[0].select(-1, 0), r(2, 3, 4)),
+                a("cat_three_one_constant", t -> Tensor.cat(0, t[0], Tensor.onesLike(t[0]).narrow(0, 0, 1), t[1]), r(2, 3), r(3, 3)),
+                a("stack_last_dim", t -> Tensor.stack(-1, t[0], t[1]), r(2, 3), r(2, 3)),
+                a("index_select_dim1", t -> t[0].indexSelect(1, Tensor.fromArray(new long[] {1, 1, 0})), r(2, 3)),
+                a("gather_dim0_smaller_index", t -> t[0].gather(0, Tensor.fromArray(new long[] {2, 0, 2}, 1, 3)), r(3, 4)),
+                a("scatter_add_duplicates", t -> t[0].scatterAdd(1, Tensor.fromArray(new long[] {0, 0, 2, 0}, 2, 2), t[1]), r(2, 3), r(2, 2)),
+                a("scatter_src_larger_than_index", t -> t[0].scatter(1, Tensor.fromArray(new long[] {2, 0, 1, 2}, 2, 2), t[1]), r(3, 3), r(2, 4)),
+                a("scatter_dim0", t -> t[0].scatter(0, Tensor.fromArray(new long[] {1, 0, 2}, 1, 3), t[1]), r(3, 3), r(1, 3)),
+                a("pad_3d", t -> t[0].pad(new int[] {1, 0, 0, 2, 1, 1}, -1.0), r(2, 2, 3)),
+                a("embedding", t -> org.sparkgrad.nn.F.embedding(Tensor.fromArray(new long[] {3, 0, 3, 1, 4, 0}, 2, 3), t[0], null), r(5, 2)),
+                a("dropout_seeded", t -> org.sparkgrad.nn.F.dropout(t[0], 0.4, true, new Generator(3)), r(3, 5)),
+                // 0-d inputs and outputs
+                a("zero_dim_reductions", t -> Tensor.stack(0, t[0].sum(), t[0].mean(), t[0].prod(), t[0].amax(), t[0].logsumexp(0, false),
+                        t[0].norm(), t[0].norm(3), t[0].max(0, false)[0], t[0].softmax(0), t[0].logSoftmax(0)), scalar0(0.7)),
+                a("zero_dim_shape", t -> t[0].unsqueeze(0).expand(2, 3).mul(t[1].select(0, 1)).add(t[0].reshape(1, 1)), scalar0(-0.4), r(3)),
+                a("zero_dim_broadcast_binary", t -> t[0].mul(t[1]).div(t[0].add(2.0)).pow(t[0].add(1.5)), scalar0(0.3), u(0.5, 2, 2, 3)));
+    }
+
+    /** A 0-d float64 leaf (fromArray of a single element with no shape is 0-d). */
+    private static Tensor scalar0(double v) { return Tensor.fromArray(new double[] {v}).requiresGrad_(); }
+
+    /** Casts between float dtypes: finite differences in float32 need a large step and looser tolerances. */
+    @org.junit.jupiter.api.Test
+    void castFloat64ToFloat32AndBack() {
+        GradCheck.Result res = GradCheck.check(t -> t[0].to(DType.FLOAT32).mul(1.5).to(DType.FLOAT64).exp(), 1e-2, 1e-3, 1e-3,
+                u(0.5, 1.5, 2, 3));
+        assertTrue(res.ok, "cast: " + res);
+        Tensor x = r(4);
+        Tensor y = x.to(DType.FLOAT32).mul(2.0).sum();
+        y.backward();
+        assertTrue(x.grad().dtype() == DType.FLOAT64, "gradient of a cast comes back in the input dtype");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -56,7 +56,12 @@ class PoolOpsTest {
                 g("adaptive_avg_pool2d_overlapping", t -> PoolOps.adaptiveAvgPoolNd(t[0], 2, a(4, 3)), r(1, 2, 6, 5)),
                 g("adaptive_avg_pool3d_keep_dim", t -> PoolOps.adaptiveAvgPoolNd(t[0], 3, a(2, -1, 3)), r(1, 2, 5, 2, 4)),
                 g("adaptive_max_pool2d", t -> PoolOps.adaptiveMaxPoolNd(t[0], 2, a(2, 3)), distinct(2, 2, 5, 7)),
-                g("adaptive_max_pool3d_unbatched", t -> PoolOps.adaptiveMaxPoolNd(t[0], 3, a(2, 3, 2)), distinct(2, 4, 5, 3)));
+                g("adaptive_max_pool3d_unbatched", t -> PoolOps.adaptiveMaxPoolNd(t[0], 3, a(2, 3, 2)), distinct(2, 4, 5, 3)),
+                g("adaptive_max_pool1d_overlapping", t -> PoolOps.adaptiveMaxPoolNd(t[0], 1, a(4)), distinct(2, 2, 7)),
+                g("max_pool2d_with_indices_noncontiguous", t -> PoolOps.maxPoolNdWithIndices(t[0].transpose(2, 3), 2, a(2), a(1), a(1), null, false)[0],
+                        distinct(1, 2, 4, 5)),
+                g("avg_pool2d_noncontiguous", t -> PoolOps.avgPoolNd(t[0].transpose(1, 3), 2, a(2), a(1), null, false, true, null), r(1, 4, 3, 2)),
+                g("adaptive_avg_pool4d", t -> PoolOps.adaptiveAvgPoolNd(t[0], 4, a(2, 1, 2, 3)), r(1, 1, 3, 2, 3, 4)));
     }
 
     private static Arguments g(String name, Function<Tensor[], Tensor> f, Tensor... inputs) {

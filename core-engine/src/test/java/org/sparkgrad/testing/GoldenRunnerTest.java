@@ -32,6 +32,15 @@ class GoldenRunnerTest {
     }
 
     @Test
+    void nnFunctionalFamilyMatchesPyTorch() throws Exception {
+        // linear, embedding (incl. padding_idx), dropout: registered in NnGoldenOps but not run by any other test
+        GoldenRunner r = new GoldenRunner().runFile(golden("nn_functional.json"));
+        assertEquals(0, r.failed(), () -> String.join("\n", r.failures()));
+        assertEquals(0, r.skipped(), () -> "skipped: " + r.skippedOps());
+        assertEquals(8, r.passed());
+    }
+
+    @Test
     void detectsAWrongReferenceValueAndRunsOnAnyFolder(@TempDir Path dir) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = (ObjectNode) m.readTree(golden("elementwise.json").toFile());
