@@ -171,6 +171,37 @@ class OpsGradCheckTest {
                 a("zero_dim_broadcast_binary", t -> t[0].mul(t[1]).div(t[0].add(2.0)).pow(t[0].add(1.5)), scalar0(0.3), u(0.5, 2, 2, 3)));
     }
 
+    /**
+     * The float32 backward kernels (separate code from the float64 path that gradcheck verifies) give the float64
+     * gradients: vector-Jacobian product with a fixed upstream gradient, compared input by input.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ops")
+    void float32GradientsMatchFloat64(String name, Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        Tensor[][] grads = new Tensor[2][];
+        for (int pass = 0; pass < 2; pass++) {
+            DType dt = pass == 0 ? DType.FLOAT32 : DType.FLOAT64;
+            Tensor[] in = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                in[i] = inputs[i].detach().to(dt);
+                if (inputs[i].requiresGrad()) in[i].requiresGrad_();
+            }
+            Tensor out = f.apply(in);
+            Tensor up = Tensor.randn(new Generator(7), out.shape()).to(out.dtype());
+            out.backward(up);
+            grads[pass] = new Tensor[in.length];
+            for (int i = 0; i < in.length; i++) grads[pass][i] = in[i].grad();
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (!inputs[i].requiresGrad() || grads[1][i] == null) continue;
+            double[] a = grads[0][i].toDoubleArray(), b = grads[1][i].toDoubleArray();
+            for (int k = 0; k < a.length; k++) {
+                assertTrue(Math.abs(a[k] - b[k]) <= 1e-3 * (1 + Math.abs(b[k])),
+                        name + " input " + i + " grad element " + k + ": float32 " + a[k] + " vs float64 " + b[k]);
+            }
+        }
+    }
+
     /** A 0-d float64 leaf (fromArray of a single element with no shape is 0-d). */
     private static Tensor scalar0(double v) { return Tensor.fromArray(new double[] {v}).requiresGrad_(); }
 
