@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.sparkgrad.autograd.Function;
+import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Tensor;
 
@@ -244,9 +245,21 @@ public final class ShapeOps {
         return Function.record("clone", out, x, (ctx, g) -> new Tensor[] {g});
     }
 
-    /** Concatenates along dim; all tensors must have the same shape except in dim. */
+    /**
+     * Concatenates along dim; all tensors must have the same shape except in dim. Mixed dtypes are promoted to a
+     * common one first ({@code torch.cat}'s type promotion; the casts are differentiable).
+     */
     public static Tensor cat(List<Tensor> ts, int dim) {
         if (ts.isEmpty()) throw new IllegalArgumentException("cat expects a non-empty list of tensors");
+        DType common = ts.get(0).dtype();
+        for (Tensor t : ts) common = DType.promote(common, t.dtype());
+        boolean mixed = false;
+        for (Tensor t : ts) mixed |= t.dtype() != common;
+        if (mixed) {
+            List<Tensor> cast = new ArrayList<>(ts.size());
+            for (Tensor t : ts) cast.add(t.dtype() == common ? t : t.to(common));
+            return cat(cast, dim);
+        }
         Tensor first = ts.get(0);
         int d = Shape.wrapDim(dim, first.dim());
         int[] sh = first.shape();
@@ -262,10 +275,6 @@ public final class ShapeOps {
                     throw new IllegalArgumentException("cat: sizes of tensors must match except in dimension " + d + ": got "
                             + Shape.str(first.shapeRef()) + " and " + Shape.str(t.shapeRef()) + " (tensor " + i + ")");
                 }
-            }
-            if (t.dtype() != first.dtype()) {
-                throw new IllegalArgumentException("cat: expected all tensors to have dtype " + first.dtype().torchName()
-                        + " but tensor " + i + " has " + t.dtype().torchName());
             }
             Arithmetic.sameDevice(first, t, "cat");
             total += t.shapeRef()[d];

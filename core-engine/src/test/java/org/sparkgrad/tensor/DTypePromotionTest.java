@@ -66,4 +66,20 @@ class DTypePromotionTest {
         f.add_(Tensor.fromArray(new long[] {1, 2})).add_(Tensor.ones(DType.FLOAT64, 2)); // float32 can hold both
         assertArrayEquals(new float[] {3, 4}, f.toFloatArray(), 0);
     }
+
+    /** torch.cat promotes mixed dtypes to a common one; gradients come back in each input's own dtype. */
+    @Test
+    void catPromotesMixedDtypesAndKeepsEachGradientsDtype() {
+        Tensor a = Tensor.fromArray(new float[] {1.5f, 2f}).requiresGrad_();
+        Tensor b = Tensor.fromArray(new double[] {0.1, 0.2, 0.3}).requiresGrad_();
+        Tensor c = Tensor.cat(0, a, b);
+        assertEquals(DType.FLOAT64, c.dtype());
+        assertArrayEquals(new double[] {1.5, 2, 0.1, 0.2, 0.3}, c.toDoubleArray(), 0);
+        c.mul(Tensor.fromArray(new double[] {1, 2, 3, 4, 5})).sum().backward();
+        assertEquals(DType.FLOAT32, a.grad().dtype());
+        assertArrayEquals(new float[] {1, 2}, a.grad().toFloatArray(), 0f);
+        assertArrayEquals(new double[] {3, 4, 5}, b.grad().toDoubleArray(), 0);
+        assertEquals(DType.FLOAT32, Tensor.cat(0, INTS, Tensor.fromArray(new float[] {0.5f, 1f})).dtype());
+        assertEquals(DType.INT64, Tensor.cat(0, INTS, BOOLS).dtype());
+    }
 }
