@@ -66,10 +66,10 @@ public final class DigitsJob implements Job {
     private boolean bundled() { return options.data == null; }
 
     @Override public void checkInputs() {
+        for (int h : hidden) if (h <= 0) throw new JobUsageException("--hidden widths must be > 0");
+        if (!(dropout >= 0 && dropout < 1)) throw new JobUsageException("--dropout must be in [0, 1)");
         if (!bundled()) DataPaths.parquet("--data", options.data, "digits");
         if (options.testData != null) DataPaths.parquet("--test-data", options.testData, "digits");
-        for (int h : hidden) if (h <= 0) throw new JobInputException("--hidden widths must be > 0");
-        if (!(dropout >= 0 && dropout < 1)) throw new JobInputException("--dropout must be in [0, 1)");
     }
 
     /** The MLP: 64 → hidden... → 10, ReLU and dropout between. */

@@ -66,12 +66,12 @@ public final class GptJob implements Job {
     @Override public JobOptions options() { return options; }
 
     @Override public void checkInputs() {
+        if (context < 8 || context > 1024) throw new JobUsageException("--context must be in 8..1024");
+        if (!(holdout > 0 && holdout < 1)) throw new JobUsageException("--holdout must be in (0, 1)");
+        if (sampleChars < 0) throw new JobUsageException("--sample-chars must be >= 0");
+        if (!(temperature > 0)) throw new JobUsageException("--temperature must be > 0");
         DataPaths.parquet("--data", options.data, "moby_dick");
         if (options.testData != null) DataPaths.parquet("--test-data", options.testData, "moby_dick");
-        if (context < 8 || context > 1024) throw new JobInputException("--context must be in 8..1024");
-        if (!(holdout > 0 && holdout < 1)) throw new JobInputException("--holdout must be in (0, 1)");
-        if (sampleChars < 0) throw new JobInputException("--sample-chars must be >= 0");
-        if (!(temperature > 0)) throw new JobInputException("--temperature must be > 0");
     }
 
     /** The sections of a text dataset in reading order: {seq, section, text} rows checked and collected. */

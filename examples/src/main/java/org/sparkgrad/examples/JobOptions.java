@@ -83,17 +83,22 @@ public final class JobOptions {
     /**
      * Validates the numeric options.
      *
-     * @throws JobInputException naming the option and its allowed range
+     * @throws JobUsageException naming the option and its allowed range
      */
     void check() {
-        if (epochs != null && epochs <= 0) throw new JobInputException("--epochs must be > 0, got " + epochs);
-        if (batchSize != null && batchSize <= 0) throw new JobInputException("--batch-size must be > 0, got " + batchSize);
-        if (learningRate != null && !(learningRate > 0)) throw new JobInputException("--lr must be > 0, got " + learningRate);
-        if (workers != null && workers <= 0) throw new JobInputException("--workers must be > 0, got " + workers);
+        if (epochs != null && epochs <= 0) throw new JobUsageException("--epochs must be > 0, got " + epochs);
+        if (batchSize != null && batchSize <= 0) throw new JobUsageException("--batch-size must be > 0, got " + batchSize);
+        if (learningRate != null && !(learningRate > 0)) throw new JobUsageException("--lr must be > 0, got " + learningRate);
+        if (workers != null && workers <= 0) throw new JobUsageException("--workers must be > 0, got " + workers);
         if (averagingFrequency != null && averagingFrequency <= 0) {
-            throw new JobInputException("--averaging-frequency must be > 0, got " + averagingFrequency);
+            throw new JobUsageException("--averaging-frequency must be > 0, got " + averagingFrequency);
         }
-        if (!(testFraction > 0 && testFraction < 1)) throw new JobInputException("--test-fraction must be in (0, 1), got " + testFraction);
-        if (!java.util.Set.of("cpu", "cuda", "auto").contains(device)) throw new JobInputException("--device must be cpu, cuda or auto");
+        if (!(testFraction > 0 && testFraction < 1)) throw new JobUsageException("--test-fraction must be in (0, 1), got " + testFraction);
+        if (!java.util.Set.of("cpu", "cuda", "auto").contains(device)) throw new JobUsageException("--device must be cpu, cuda or auto, got '" + device + "'");
+        try {
+            Progress.Mode.valueOf(progress.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new JobUsageException("--progress must be auto, bar, lines or none, got '" + progress + "'");
+        }
     }
 }

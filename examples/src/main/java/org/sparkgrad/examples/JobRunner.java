@@ -46,7 +46,8 @@ public final class JobRunner {
      *
      * @param out where the final JSON line goes (stdout)
      * @param err where progress and errors go (stderr)
-     * @return the exit status: {@link SparkgradCli#EXIT_OK}, {@link SparkgradCli#EXIT_BAD_INPUT} for unusable input,
+     * @return the exit status: {@link SparkgradCli#EXIT_OK}, {@link SparkgradCli#EXIT_USAGE} for an option value out of
+     *         range, {@link SparkgradCli#EXIT_BAD_INPUT} for unusable input,
      *         {@link SparkgradCli#EXIT_FAILED} for any other failure
      */
     public static int run(Job job, PrintStream out, PrintStream err) {
@@ -61,11 +62,11 @@ public final class JobRunner {
         try {
             try {
                 o.check();
-            } catch (JobInputException e) {
+                job.checkInputs(); // the job's own option ranges first, then its data paths
+            } catch (JobUsageException e) {
                 err.println("sparkgrad " + job.name() + ": " + e.getMessage() + " (see --help)");
                 return SparkgradCli.EXIT_USAGE;
             }
-            job.checkInputs();
             Path outPath = o.out != null ? o.out : Path.of("out", job.name());
             dir = OutputDir.open(outPath);
             final OutputDir d = dir;

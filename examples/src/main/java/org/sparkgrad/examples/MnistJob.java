@@ -59,14 +59,14 @@ public final class MnistJob implements Job {
     @Override public JobOptions options() { return options; }
 
     @Override public void checkInputs() {
+        if (channels.length != 2 || channels[0] <= 0 || channels[1] <= 0) throw new JobUsageException("--channels takes two positive widths, e.g. 32,64");
+        if (hidden <= 0) throw new JobUsageException("--hidden must be > 0");
+        if (kernel != 3 && kernel != 5) throw new JobUsageException("--kernel must be 3 or 5");
+        if (!(dropout >= 0 && dropout < 1)) throw new JobUsageException("--dropout must be in [0, 1)");
+        if (testRows <= 0) throw new JobUsageException("--test-rows must be > 0");
+        if (limit != null && limit <= 0) throw new JobUsageException("--limit must be > 0");
         DataPaths.parquet("--data", options.data, "mnist");
         if (options.testData != null) DataPaths.parquet("--test-data", options.testData, "mnist");
-        if (channels.length != 2 || channels[0] <= 0 || channels[1] <= 0) throw new JobInputException("--channels takes two positive widths, e.g. 32,64");
-        if (hidden <= 0) throw new JobInputException("--hidden must be > 0");
-        if (kernel != 3 && kernel != 5) throw new JobInputException("--kernel must be 3 or 5");
-        if (!(dropout >= 0 && dropout < 1)) throw new JobInputException("--dropout must be in [0, 1)");
-        if (testRows <= 0) throw new JobInputException("--test-rows must be > 0");
-        if (limit != null && limit <= 0) throw new JobInputException("--limit must be > 0");
     }
 
     /** The CNN: conv(1→c1) ReLU pool2, conv(c1→c2) ReLU pool2, Flatten, Linear(c2·7·7→hidden) ReLU Dropout, Linear(hidden→10). */

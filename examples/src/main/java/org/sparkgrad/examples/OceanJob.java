@@ -68,13 +68,13 @@ public final class OceanJob implements Job {
     @Override public JobOptions options() { return options; }
 
     @Override public void checkInputs() {
+        if (history < 0 || history > 10) throw new JobUsageException("--history must be in 0..10");
+        if (patch < 4) throw new JobUsageException("--patch must be >= 4");
+        if (stride <= 0) throw new JobUsageException("--stride must be > 0");
+        if (!(minOcean >= 0 && minOcean <= 1)) throw new JobUsageException("--min-ocean must be in [0, 1]");
+        if (testLon <= 0) throw new JobUsageException("--test-lon must be > 0");
         checkFolder("--data", options.data);
         if (options.testData != null) checkFolder("--test-data", options.testData);
-        if (history < 0 || history > 10) throw new JobInputException("--history must be in 0..10");
-        if (patch < 4) throw new JobInputException("--patch must be >= 4");
-        if (stride <= 0) throw new JobInputException("--stride must be > 0");
-        if (!(minOcean >= 0 && minOcean <= 1)) throw new JobInputException("--min-ocean must be in [0, 1]");
-        if (testLon <= 0) throw new JobInputException("--test-lon must be > 0");
     }
 
     private static void checkFolder(String option, String arg) {

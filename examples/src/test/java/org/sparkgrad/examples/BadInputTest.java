@@ -170,4 +170,26 @@ class BadInputTest {
         assertEquals(SparkgradCli.EXIT_USAGE, r.exit());
         assertFalse(Files.exists(tmp.resolve("o")));
     }
+    @Test
+    void jobOptionsOutOfRangeAreUsageErrorsToo(@TempDir Path tmp) throws IOException {
+        Path data = JobTestSupport.digitsFolder(tmp.resolve("digits"));
+        Path out = tmp.resolve("o");
+        String[][] cases = {
+            {"train", "digits", "--data", data.toString(), "--dropout", "1.5", "--out", out.toString()},
+            {"train", "digits", "--data", data.toString(), "--progress", "sometimes", "--out", out.toString()},
+            {"train", "mnist", "--data", tmp.resolve("nope").toString(), "--kernel", "4", "--out", out.toString()},
+            {"train", "gpt", "--data", data.toString(), "--context", "2", "--out", out.toString()},
+            {"train", "ocean4d", "--data", tmp.toString(), "--patch", "2", "--out", out.toString()},
+        };
+        String[] messages = {"--dropout must be in [0, 1)", "--progress must be auto, bar, lines or none, got 'sometimes'",
+            "--kernel must be 3 or 5", "--context must be in 8..1024", "--patch must be >= 4"};
+        for (int i = 0; i < cases.length; i++) {
+            JobTestSupport.Run r = JobTestSupport.cli(cases[i]);
+            assertEquals(SparkgradCli.EXIT_USAGE, r.exit(), String.join(" ", cases[i]) + "\n" + r.err());
+            assertTrue(r.err().contains(messages[i]), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace for a bad option value: " + r.err());
+            assertEquals("", r.out());
+            assertFalse(Files.exists(out));
+        }
+    }
 }
