@@ -207,6 +207,13 @@ public final class OceanJob implements Job {
                 throw new JobInputException("--test-data: wrong layout: " + test.months + " months x " + test.depth + " depths, --data has "
                         + all.months + " x " + all.depth);
             }
+            // the model's latitude channel comes from --data's grid (the saved pipeline holds it): the test cells must
+            // lie on the same latitude rows
+            if (!Arrays.equals(test.latitudes, all.latitudes)) {
+                throw new JobInputException("--test-data " + o.testData + ": wrong layout: its " + test.lat + " latitude rows ("
+                        + test.latitudes[0] + ".." + test.latitudes[test.lat - 1] + ") are not those of --data (" + all.lat + " rows, "
+                        + all.latitudes[0] + ".." + all.latitudes[all.lat - 1] + "); expected another longitude sector of the same grid");
+            }
             split = "separate test data";
         } else {
             if (all.lon - testLon < patch || testLon < patch) {

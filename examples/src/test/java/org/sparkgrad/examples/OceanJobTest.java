@@ -155,4 +155,46 @@ class OceanJobTest {
         assertTrue(r.err().contains("truncated"), r.err());
         assertFalse(Files.exists(out));
     }
+    /** A small ocean_temp_4d-like folder: 12 months x 1 depth x lat x lon, every cell ocean, latitudes from {@code lat0}. */
+    static Path smallOcean(Path dir, int lat, int lon, float lat0) throws IOException {
+        Files.createDirectories(dir);
+        float[] temp = new float[12 * lat * lon], mask = new float[lat * lon], lats = new float[lat];
+        for (int m = 0; m < 12; m++) {
+            for (int c = 0; c < lat * lon; c++) temp[m * lat * lon + c] = (float) (10 + 3 * Math.sin(2 * Math.PI * m / 12) + 0.01 * c);
+        }
+        java.util.Arrays.fill(mask, 1f);
+        for (int y = 0; y < lat; y++) lats[y] = lat0 + 2 * y;
+        Files.writeString(dir.resolve("meta.json"), String.format(java.util.Locale.ROOT, "{\"files\": {"
+                + "\"temp\": {\"file\": \"temp.f32\", \"dtype\": \"float32\", \"shape\": [12, 1, %d, %d]},"
+                + "\"mask\": {\"file\": \"mask.f32\", \"dtype\": \"float32\", \"shape\": [1, %d, %d]},"
+                + "\"lat\": {\"file\": \"lat.f32\", \"dtype\": \"float32\", \"shape\": [%d]}}}", lat, lon, lat, lon, lat));
+        for (Object[] a : new Object[][] {{"temp.f32", temp}, {"mask.f32", mask}, {"lat.f32", lats}}) {
+            float[] v = (float[]) a[1];
+            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(v);
+            Files.write(dir.resolve((String) a[0]), b.array());
+        }
+        return dir;
+    }
+
+    @Test
+    void testDataOnAnotherLatitudeGridIsAWrongLayout(@TempDir Path tmp) throws IOException {
+        Path data = smallOcean(tmp.resolve("data"), 8, 12, -10);
+        Path out = tmp.resolve("out");
+        for (Path test : List.of(smallOcean(tmp.resolve("taller"), 10, 12, -10), smallOcean(tmp.resolve("shifted"), 8, 12, 30))) {
+            JobTestSupport.Run r = JobTestSupport.cli("train", "ocean4d", "--data", data.toString(), "--test-data", test.toString(),
+                    "--out", out.toString(), "--patch", "4", "--stride", "4", "--epochs", "1", "--batch-size", "4", "--progress", "none");
+            assertEquals(SparkgradCli.EXIT_BAD_INPUT, r.exit(), r.err());
+            assertTrue(r.err().contains("--test-data") && r.err().contains("wrong layout") && r.err().contains("latitude"), r.err());
+            assertEquals("", r.out());
+            assertFalse(Files.exists(out));
+        }
+        // another sector on the same latitude rows is fine
+        JobTestSupport.Run ok = JobTestSupport.cli("train", "ocean4d", "--data", data.toString(), "--test-data",
+                smallOcean(tmp.resolve("sector"), 8, 12, -10).toString(), "--out", out.toString(), "--patch", "4", "--stride", "4",
+                "--epochs", "1", "--batch-size", "4", "--progress", "none");
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.lastLine().contains("\"test_rmse\""), ok.out());
+        assertTrue(Files.isDirectory(out.resolve("model")));
+    }
 }
