@@ -45,7 +45,12 @@ public final class DataPaths {
     public static String parquet(String option, String arg, String name) {
         if (arg == null || arg.isBlank()) throw new JobInputException(option + " is required (the " + name + " dataset folder or a Parquet file)");
         if (isUri(arg) && !arg.startsWith("file:")) return arg;
-        Path p = arg.startsWith("file:") ? Path.of(java.net.URI.create(arg)) : Path.of(arg);
+        Path p;
+        try {
+            p = arg.startsWith("file:") ? Path.of(java.net.URI.create(arg)) : Path.of(arg);
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            throw new JobInputException(option + " " + arg + ": not a usable path or file: URI (" + e.getMessage() + ")", e);
+        }
         if (!Files.exists(p)) throw new JobInputException(option + " " + arg + ": no such file or folder");
         if (Files.isDirectory(p)) {
             Path named = p.resolve(name + ".parquet");

@@ -47,4 +47,11 @@ class DataPathsTest {
         assertFalse(DataPaths.isUri("relative/path"));
         assertFalse(DataPaths.isUri("/abs/path"));
     }
+    @Test
+    void aMalformedFileUriIsABadPathNotACrash() {
+        for (String bad : new String[] {"file:digits", "file:/tmp/a b/digits.parquet", "file://host/x"}) {
+            JobInputException e = assertThrows(JobInputException.class, () -> DataPaths.parquet("--data", bad, "digits"), bad);
+            assertTrue(e.getMessage().startsWith("--data " + bad + ": "), e.getMessage());
+        }
+    }
 }
