@@ -18,9 +18,15 @@ import java.util.stream.Stream;
  * The {@code --out} folder of a job, written all-or-nothing. Everything goes first into a hidden staging folder
  * {@code OUT/.incomplete-<id>/}; {@link #commit()} then moves each entry into {@code OUT} (replacing the results of an
  * earlier run of the same names), and {@link #abort()} deletes the staging folder, and {@code OUT} itself when this
- * run created it. So a failed job never leaves a half-written model where a finished one is expected.
+ * run created it. So a failed job never leaves a half-written model where a finished one is expected. Results of an
+ * earlier run that this run does not write again (another job's {@code vocab.json}, a {@code curve.png} this run could
+ * not draw) are removed on commit, so {@code OUT} never mixes two runs. Commit and abort exclude each other (the
+ * abort may come from a shutdown hook).
  */
 public final class OutputDir {
+    /** Every entry a job writes into {@code OUT}; on commit, those this run did not stage are removed. */
+    static final List<String> JOB_OUTPUTS = List.of("model", "metrics.json", "curve.png", "vocab.json", "sample.txt");
+
     private final Path out;
     private final Path staging;
     private final boolean createdOut;
@@ -61,16 +67,24 @@ public final class OutputDir {
     public Path file(String name) { return staging.resolve(name); }
 
     /**
-     * Moves every staged entry into the output folder, replacing earlier entries of the same name, and removes the
-     * staging folder. Each entry is moved with an atomic rename (same file system); an old entry is renamed aside
+     * Moves every staged entry into the output folder, replacing earlier entries of the same name, removes the
+     * {@link #JOB_OUTPUTS} of an earlier run that this run did not stage, and removes the staging folder. Each entry is moved with an atomic rename (same file system); an old entry is renamed aside
      * first and deleted after the new one is in place.
      *
      * @return the final paths
      */
-    public List<Path> commit() {
+    public synchronized List<Path> commit() {
         if (done) throw new IllegalStateException("already committed or aborted");
         List<Path> moved = new ArrayList<>();
         try (Stream<Path> s = Files.list(staging)) {
+            for (String name : JOB_OUTPUTS) { // an earlier run's result that this run does not replace
+                Path stale = out.resolve(name);
+                if (!Files.exists(staging.resolve(name)) && Files.exists(stale)) {
+                    Path aside = out.resolve(".replaced-" + UUID.randomUUID().toString().substring(0, 8) + "-" + name);
+                    move(stale, aside);
+                    deleteTree(aside);
+                }
+            }
             for (Path p : (Iterable<Path>) s.sorted()::iterator) {
                 Path target = out.resolve(p.getFileName().toString());
                 Path old = null;
@@ -91,7 +105,7 @@ public final class OutputDir {
     }
 
     /** Deletes the staging folder (and the output folder when this run created it and it is empty). Never throws. */
-    public void abort() {
+    public synchronized void abort() {
         if (done) return;
         done = true;
         try {

@@ -37,6 +37,22 @@ class OutputDirTest {
         assertThrows(IllegalStateException.class, d::commit);
     }
 
+    /** A run into an --out that holds another job's results leaves only its own results (and unrelated files). */
+    @Test
+    void commitRemovesAnEarlierRunsResultsThatThisRunDoesNotWrite(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("out");
+        Files.createDirectories(out.resolve("model"));
+        for (String f : List.of("metrics.json", "curve.png", "vocab.json", "sample.txt", "notes.txt")) {
+            Files.writeString(out.resolve(f), "gpt run");
+        }
+        OutputDir d = OutputDir.open(out);
+        Files.createDirectories(d.file("model"));
+        Files.writeString(d.file("metrics.json"), "{}"); // this run drew no curve and writes no vocabulary
+        d.commit();
+        assertEquals(List.of("metrics.json", "model", "notes.txt"), names(out));
+        assertEquals("{}", Files.readString(out.resolve("metrics.json")));
+    }
+
     @Test
     void abortRemovesStagingAndAnOutFolderItCreated(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("fresh");
