@@ -110,10 +110,10 @@ public final class DigitsJob implements Job {
                 test = load(ctx, "--test-data", DataPaths.parquet("--test-data", o.testData, "digits"));
                 split = "separate test data";
             } else {
-                Dataset<Row>[] s = Splits.stratified(all, "label", o.testFraction, o.seed);
+                Dataset<Row>[] s = Splits.stratified(all, "label", o.testFractionOr(0.2), o.seed);
                 train = s[0];
                 test = s[1];
-                split = String.format(Locale.ROOT, "stratified %.0f%% held out (seed %d)", 100 * o.testFraction, o.seed);
+                split = String.format(Locale.ROOT, "stratified %.0f%% held out (seed %d)", 100 * o.testFractionOr(0.2), o.seed);
             }
             int epochs = o.epochsOr(30), batch = o.batchSizeOr(32), avg = o.averagingFrequencyOr(8), workers = o.workersOr(2);
             train = Splits.shuffle(train, workers, o.seed).persist(StorageLevel.MEMORY_ONLY());

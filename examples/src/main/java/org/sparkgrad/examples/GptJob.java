@@ -66,6 +66,7 @@ public final class GptJob implements Job {
     @Override public JobOptions options() { return options; }
 
     @Override public void checkInputs() {
+        options.refuseTestFraction(name(), "--holdout");
         if (context < 8 || context > 1024) throw new JobUsageException("--context must be in 8..1024");
         if (!(holdout > 0 && holdout < 1)) throw new JobUsageException("--holdout must be in (0, 1)");
         if (sampleChars < 0) throw new JobUsageException("--sample-chars must be >= 0");

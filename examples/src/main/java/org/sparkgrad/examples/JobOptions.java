@@ -40,9 +40,24 @@ public final class JobOptions {
             description = "Local steps per worker between parameter averages (default: the job's).")
     Integer averagingFrequency;
 
-    @Option(names = "--test-fraction", paramLabel = "F", defaultValue = "0.2",
-            description = "Fraction held out for testing when no --test-data is given (default: ${DEFAULT-VALUE}).")
-    double testFraction;
+    @Option(names = "--test-fraction", paramLabel = "F",
+            description = "Fraction held out for testing when no --test-data is given (digits; default 0.2). The other"
+                    + " jobs split by their own option (mnist --test-rows, gpt --holdout, ocean4d --test-lon) and refuse it.")
+    Double testFraction;
+
+    /** The --test-fraction given, or {@code dflt}. */
+    double testFractionOr(double dflt) { return testFraction != null ? testFraction : dflt; }
+
+    /**
+     * For a job that splits by its own option: refuses an explicit --test-fraction rather than ignoring it.
+     *
+     * @throws JobUsageException when --test-fraction was given
+     */
+    void refuseTestFraction(String job, String instead) {
+        if (testFraction != null) {
+            throw new JobUsageException("--test-fraction does not apply to " + job + ": its test split is set by " + instead);
+        }
+    }
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -93,7 +108,7 @@ public final class JobOptions {
         if (averagingFrequency != null && averagingFrequency <= 0) {
             throw new JobUsageException("--averaging-frequency must be > 0, got " + averagingFrequency);
         }
-        if (!(testFraction > 0 && testFraction < 1)) throw new JobUsageException("--test-fraction must be in (0, 1), got " + testFraction);
+        if (testFraction != null && !(testFraction > 0 && testFraction < 1)) throw new JobUsageException("--test-fraction must be in (0, 1), got " + testFraction);
         if (!java.util.Set.of("cpu", "cuda", "auto").contains(device)) throw new JobUsageException("--device must be cpu, cuda or auto, got '" + device + "'");
         try {
             Progress.Mode.valueOf(progress.toUpperCase(java.util.Locale.ROOT));

@@ -59,6 +59,7 @@ public final class MnistJob implements Job {
     @Override public JobOptions options() { return options; }
 
     @Override public void checkInputs() {
+        options.refuseTestFraction(name(), "--test-rows");
         if (channels.length != 2 || channels[0] <= 0 || channels[1] <= 0) throw new JobUsageException("--channels takes two positive widths, e.g. 32,64");
         if (hidden <= 0) throw new JobUsageException("--hidden must be > 0");
         if (kernel != 3 && kernel != 5) throw new JobUsageException("--kernel must be 3 or 5");

@@ -68,6 +68,7 @@ public final class OceanJob implements Job {
     @Override public JobOptions options() { return options; }
 
     @Override public void checkInputs() {
+        options.refuseTestFraction(name(), "--test-lon");
         if (history < 0 || history > 10) throw new JobUsageException("--history must be in 0..10");
         if (patch < 4) throw new JobUsageException("--patch must be >= 4");
         if (stride <= 0) throw new JobUsageException("--stride must be > 0");
