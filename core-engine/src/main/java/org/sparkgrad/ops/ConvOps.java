@@ -276,8 +276,10 @@ public final class ConvOps {
      * contiguous data (the spatial plane, then the batch) instead of one over strided dims.
      */
     static Tensor biasGrad(Tensor g) {
-        int n = g.size(0), o = g.size(1);
-        Tensor planes = g.isContiguous() ? g.reshape(n, o, -1) : g.contiguousCopy().reshape(n, o, -1);
+        int n = g.size(0), o = g.size(1), vol = 1;
+        for (int d = 2; d < g.dim(); d++) vol *= g.size(d);
+        // the plane size explicitly, not -1: with an empty batch (n = 0) a -1 would be ambiguous
+        Tensor planes = g.isContiguous() ? g.reshape(n, o, vol) : g.contiguousCopy().reshape(n, o, vol);
         return planes.sum(2).sum(0);
     }
 

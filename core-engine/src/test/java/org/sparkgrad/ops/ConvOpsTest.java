@@ -150,6 +150,18 @@ class ConvOpsTest {
     }
 
     @Test
+    void biasGradientOfAnEmptyBatchIsZeros() {
+        // PyTorch: conv2d / conv_transpose2d of a (0, C, H, W) batch back-propagate a zero bias gradient
+        Tensor x = r(0, 2, 5, 5), w = r(3, 2, 3, 3), b = r(3);
+        ConvOps.conv2d(x, w, b, null, null, null, 1).sum().backward();
+        assertArrayEquals(new double[] {0, 0, 0}, b.grad().toDoubleArray());
+        assertArrayEquals(new int[] {3, 2, 3, 3}, w.grad().shape());
+        Tensor xt = r(0, 2, 4), wt = r(2, 3, 3), bt = r(3);
+        ConvOps.convTranspose1d(xt, wt, bt, a(2), null, null, 1, null).sum().backward();
+        assertArrayEquals(new double[] {0, 0, 0}, bt.grad().toDoubleArray());
+    }
+
+    @Test
     void noGraphIsRecordedUnderNoGrad() {
         Tensor x = r(1, 1, 4, 4), w = r(1, 1, 2, 2);
         try (GradMode.Guard g = GradMode.noGrad()) {
