@@ -124,4 +124,19 @@ class ConvLayersTest {
         assertArrayEquals(a(3, 6 * 2 * 2), net.forward(Tensor.randn(new Generator(1), 3, 1, 8, 8)).shape());
         assertTrue(NetworkSpec.layerTypes().containsAll(List.of("Conv4d", "ConvTranspose3d", "AvgPool4d", "AdaptiveMaxPool2d")));
     }
+
+    @Test
+    void networkSpecAcceptsValidPaddingWithStrideAndRejectsUnsupportedPaddingModes() {
+        // PyTorch: nn.Conv2d(1, 2, 3, stride=2, padding='valid') is legal and means padding 0
+        Module net = NetworkSpec.parse("[{\"type\": \"Conv2d\", \"in_channels\": 1, \"out_channels\": 2, \"kernel_size\": 3, "
+                + "\"stride\": 2, \"padding\": \"valid\"}]").build(1);
+        assertArrayEquals(a(1, 2, 3, 3), net.forward(Tensor.randn(new Generator(1), 1, 1, 8, 8)).shape());
+        // a reflect/circular/replicate padding_mode must not silently become zero padding
+        String m = assertThrows(IllegalArgumentException.class, () -> NetworkSpec.parse("[{\"type\": \"Conv1d\", \"in_channels\": 1, "
+                + "\"out_channels\": 2, \"kernel_size\": 3, \"padding\": 1, \"padding_mode\": \"reflect\"}]")).getMessage();
+        assertTrue(m.contains("padding_mode='reflect' is not supported"), m);
+        NetworkSpec.parse("[{\"type\": \"Conv1d\", \"in_channels\": 1, \"out_channels\": 2, \"kernel_size\": 3, \"padding_mode\": \"zeros\"}]");
+        assertThrows(IllegalArgumentException.class, () -> NetworkSpec.parse("[{\"type\": \"Conv1d\", \"in_channels\": 1, "
+                + "\"out_channels\": 2, \"kernel_size\": 3, \"stride\": 2, \"padding\": \"same\"}]"));
+    }
 }

@@ -117,9 +117,15 @@ final class ConvLayerSpecs {
         int groups = c.path("groups").asInt(1);
         boolean bias = c.path("bias").asBoolean(true);
         int[] k = kernel(c), s = NetworkSpec.ints(c, "stride"), d = NetworkSpec.ints(c, "dilation");
+        JsonNode pm = c.get("padding_mode");
+        if (pm != null && !pm.isNull() && !"zeros".equals(pm.asText())) {
+            // unknown keys are ignored elsewhere, but this one would silently change the result
+            throw new IllegalArgumentException("padding_mode='" + pm.asText() + "' is not supported (only 'zeros') in " + c);
+        }
         JsonNode pn = c.get("padding");
-        if (pn != null && pn.isTextual()) {
-            if (s != null) for (int v : s) if (v != 1) throw new IllegalArgumentException("padding='" + pn.asText() + "' needs stride 1 in " + c);
+        // PyTorch: padding='valid' (no padding) works with any stride; only 'same' needs stride 1
+        if (pn != null && pn.isTextual() && !("valid".equals(pn.asText()) && s != null && !all1(s))) {
+            if (s != null && !all1(s)) throw new IllegalArgumentException("padding='" + pn.asText() + "' needs stride 1 in " + c);
             String mode = pn.asText();
             switch (nd) {
                 case 1: return new Conv1d(in, out, k, mode, d, groups, bias, g);
@@ -128,12 +134,17 @@ final class ConvLayerSpecs {
                 default: return new Conv4d(in, out, k, mode, d, groups, bias, g);
             }
         }
-        int[] p = NetworkSpec.ints(c, "padding");
+        int[] p = pn != null && pn.isTextual() ? null : NetworkSpec.ints(c, "padding");
         switch (nd) {
             case 1: return new Conv1d(in, out, k, s, p, d, groups, bias, g);
             case 2: return new Conv2d(in, out, k, s, p, d, groups, bias, g);
             case 3: return new Conv3d(in, out, k, s, p, d, groups, bias, g);
             default: return new Conv4d(in, out, k, s, p, d, groups, bias, g);
         }
+    }
+
+    private static boolean all1(int[] v) {
+        for (int x : v) if (x != 1) return false;
+        return true;
     }
 }
