@@ -67,10 +67,15 @@ public class ConvTransposeNd extends Module {
      * Forward with the output's spatial size chosen explicitly (PyTorch's {@code output_size} argument): the
      * output padding is derived from it instead of the layer's.
      *
-     * @throws IllegalArgumentException when the size is not reachable with an output padding below the stride/dilation
+     * @param outputSize the spatial size, or the full size including the batch/channel dims (as PyTorch)
+     * @throws IllegalArgumentException when the size is outside PyTorch's valid range [min, min + stride - 1]
      */
     public Tensor forward(Tensor x, int[] outputSize) {
         int nd = spatialDims();
+        // PyTorch also accepts the full size (N, C, *spatial) or (C, *spatial) and keeps its spatial part
+        if (outputSize != null && outputSize.length == x.dim() && x.dim() > nd) {
+            outputSize = Arrays.copyOfRange(outputSize, x.dim() - nd, x.dim());
+        }
         if (outputSize == null || outputSize.length != nd) {
             throw new IllegalArgumentException("ConvTranspose" + nd + "d: output_size must have " + nd + " values, got "
                     + Arrays.toString(outputSize));
@@ -80,9 +85,11 @@ public class ConvTransposeNd extends Module {
         for (int d = 0; d < nd; d++) {
             int min = (x.size(off + d) - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernelSize[d] - 1) + 1;
             op[d] = outputSize[d] - min;
-            if (op[d] < 0 || (op[d] >= stride[d] && op[d] >= dilation[d])) {
+            // PyTorch's _output_padding: valid sizes are [min, min + stride - 1]
+            if (op[d] < 0 || op[d] >= stride[d]) {
                 throw new IllegalArgumentException("ConvTranspose" + nd + "d: requested an output size of " + Arrays.toString(outputSize)
-                        + ", but the valid sizes for input of size " + Arrays.toString(x.shape()) + " start at " + min + " in dim " + d);
+                        + ", but the valid sizes for input of size " + Arrays.toString(x.shape()) + " range from " + min + " to "
+                        + (min + stride[d] - 1) + " in dim " + d);
             }
         }
         return ConvOps.convTransposeNd(x, weight, bias, stride, padding, op, groups, dilation);

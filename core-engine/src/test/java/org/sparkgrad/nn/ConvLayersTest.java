@@ -139,4 +139,19 @@ class ConvLayersTest {
         assertThrows(IllegalArgumentException.class, () -> NetworkSpec.parse("[{\"type\": \"Conv1d\", \"in_channels\": 1, "
                 + "\"out_channels\": 2, \"kernel_size\": 3, \"stride\": 2, \"padding\": \"same\"}]"));
     }
+
+    @Test
+    void convTransposeOutputSizeFollowsPyTorchsValidRange() {
+        // stride 1, dilation 2: min size (4-1) + 2*2 + 1 = 8; PyTorch's valid range is [8, 8 + stride - 1] = [8, 8]
+        ConvTranspose1d t = new ConvTranspose1d(2, 3, a(3), a(1), null, null, 1, true, a(2), new Generator(1));
+        Tensor x = Tensor.randn(new Generator(2), 1, 2, 4);
+        assertArrayEquals(a(1, 3, 8), t.forward(x, a(8)).shape());
+        String m = assertThrows(IllegalArgumentException.class, () -> t.forward(x, a(9))).getMessage();
+        assertTrue(m.contains("range from 8 to 8"), m);
+        // stride 2: [9, 10]; the full size (N, C, L) is accepted too
+        ConvTranspose1d s = new ConvTranspose1d(2, 3, a(3), a(2), null, null, 1, true, null, new Generator(1));
+        assertArrayEquals(a(1, 3, 10), s.forward(x, a(1, 3, 10)).shape());
+        assertArrayEquals(a(3, 9), s.forward(x.squeeze(0), a(3, 9)).shape());
+        assertThrows(IllegalArgumentException.class, () -> s.forward(x, a(11)));
+    }
 }
