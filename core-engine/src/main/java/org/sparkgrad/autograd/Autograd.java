@@ -66,7 +66,9 @@ public final class Autograd {
 
     private static Tensor[] run(Tensor[] roots, Tensor[] rootGrads, boolean retain, Tensor[] capture, boolean captureMode) {
         Map<Storage, Boolean> claimed = new IdentityHashMap<>();
-        Map<Storage, Boolean> stolen = new IdentityHashMap<>();
+        // each leaf's gradient, summed over all its uses, handed over once when the whole graph has run (as PyTorch's
+        // AccumulateGrad node runs once, on the sum): its hooks see the total, and no gradient is still pending then
+        Map<Tensor, Tensor> leafGrads = new java.util.LinkedHashMap<>();
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         Map<Function, Integer> deps = new IdentityHashMap<>();
         Tensor[] captured = capture == null ? null : new Tensor[capture.length];
@@ -106,7 +108,7 @@ public final class Autograd {
                     if (seed.dtype() != root.dtype()) seed = seed.to(root.dtype());
                 }
                 if (root.gradFn() == null) {
-                    deliverToLeaf(root, seed, claimed, stolen, captureLeaf, captured, captureMode);
+                    collectLeaf(leafGrads, root, seed, captureLeaf, captureMode);
                 } else {
                     pending.merge(root.gradFn(), seed, Tensor::add);
                     stack.push(root.gradFn());
@@ -169,30 +171,35 @@ public final class Autograd {
                             ready.push(in);
                         }
                     } else if (gi != null) {
-                        deliverToLeaf(f.inputLeaves[i], gi, claimed, stolen, captureLeaf, captured, captureMode);
+                        collectLeaf(leafGrads, f.inputLeaves[i], gi, captureLeaf, captureMode);
                     }
                 }
                 if (!retain) f.release();
+            }
+            for (Map.Entry<Tensor, Tensor> e : leafGrads.entrySet()) {
+                deliverToLeaf(e.getKey(), e.getValue(), claimed, captureLeaf, captured, captureMode);
             }
         }
         return captured;
     }
 
+    /** Adds {@code g} to the leaf's total for this run (leaves that grad() does not ask for are skipped). */
+    private static void collectLeaf(Map<Tensor, Tensor> leafGrads, Tensor leaf, Tensor g, Map<Tensor, Integer> captureLeaf,
+                                    boolean captureMode) {
+        if (captureMode && !captureLeaf.containsKey(leaf)) return;
+        leafGrads.merge(leaf, g, Tensor::add);
+    }
+
     /**
-     * Accumulates {@code g} into {@code leaf.grad}. A first gradient is stored without a copy when no one else can hold
-     * it; since that tensor may still be pending for a node that has not run yet (an op hands the same gradient to
-     * several inputs), a later gradient in the same run is added out of place rather than into it ({@code stolen}).
+     * Runs the leaf's hooks on its total gradient of this run, then returns it to {@code grad()} (capture mode) or
+     * accumulates it into {@code leaf.grad}. A first gradient is stored without a copy when no one else can hold it
+     * (not the caller's seed, a retained gradient, another leaf's gradient, or a tensor a hook saw).
      */
-    private static void deliverToLeaf(Tensor leaf, Tensor g, Map<Storage, Boolean> claimed, Map<Storage, Boolean> stolen,
-                                      Map<Tensor, Integer> captureLeaf,
+    private static void deliverToLeaf(Tensor leaf, Tensor g, Map<Storage, Boolean> claimed, Map<Tensor, Integer> captureLeaf,
                                       Tensor[] captured, boolean captureMode) {
-        if (captureMode) {
-            Integer ci = captureLeaf.get(leaf);
-            if (ci != null) captured[ci] = captured[ci] == null ? g : captured[ci].add(g);
-            return;
-        }
         List<UnaryOperator<Tensor>> hooks = leaf.leafHooks();
         if (hooks != null) {
+            claimed.put(g.storage(), Boolean.TRUE); // a hook may keep the tensor it was given
             for (UnaryOperator<Tensor> h : hooks) {
                 Tensor r = h.apply(g);
                 if (r != null && r != g) {
@@ -201,6 +208,10 @@ public final class Autograd {
                 }
             }
         }
+        if (captureMode) {
+            captured[captureLeaf.get(leaf)] = g;
+            return;
+        }
         if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
         Tensor cur = leaf.grad();
         if (cur == null) {
@@ -208,10 +219,7 @@ public final class Autograd {
                     && !claimed.containsKey(g.storage());
             Tensor stored = fresh ? g : g.contiguousCopy();
             claimed.put(stored.storage(), Boolean.TRUE);
-            if (fresh) stolen.put(stored.storage(), Boolean.TRUE);
             leaf.setGradInternal(stored);
-        } else if (stolen.containsKey(cur.storage())) {
-            leaf.setGradInternal(cur.add(g)); // cur may still be pending elsewhere in this run: never write into it
         } else {
             cur.add_(g);
         }

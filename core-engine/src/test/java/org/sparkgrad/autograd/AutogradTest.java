@@ -227,4 +227,28 @@ class AutogradTest {
         assertArrayEquals(new double[] {7, 7}, held.toDoubleArray(), 0);
         assertArrayEquals(new double[] {14, 14}, x.grad().toDoubleArray(), 0);
     }
+
+    /**
+     * A leaf used several times gets its hooks run once, on the summed gradient (PyTorch's AccumulateGrad runs once),
+     * so a non-linear hook (here a clamp) acts on the total; grad() runs the leaf's hooks too.
+     */
+    @Test
+    void leafHooksRunOnceOnTheTotalGradientAlsoInGrad() {
+        Tensor x = Tensor.fromArray(new double[] {1, 2}).requiresGrad_();
+        List<double[]> seen = new ArrayList<>();
+        x.registerHook(g -> {
+            seen.add(g.toDoubleArray());
+            return g.clamp(-10, 4);
+        });
+        x.mul(3).add(x.mul(2)).sum().backward(); // contributions 3 and 2: total 5, clamped to 4
+        assertEquals(1, seen.size());
+        assertArrayEquals(new double[] {5, 5}, seen.get(0), 0);
+        assertArrayEquals(new double[] {4, 4}, x.grad().toDoubleArray(), 0);
+        Tensor[] g = Autograd.grad(x.mul(3).add(x.mul(2)).sum(), x);
+        assertEquals(2, seen.size());
+        assertArrayEquals(new double[] {4, 4}, g[0].toDoubleArray(), 0);
+        assertArrayEquals(new double[] {4, 4}, x.grad().toDoubleArray(), 0); // grad() leaves .grad alone
+        x.mul(1).sum().backward(); // a later backward accumulates into .grad (hook: 1 stays 1)
+        assertArrayEquals(new double[] {5, 5}, x.grad().toDoubleArray(), 0);
+    }
 }
