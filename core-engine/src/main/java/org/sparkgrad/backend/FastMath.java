@@ -20,6 +20,8 @@ final class FastMath {
     private static final float LO = -87.3f, HI = 88.0f;
     private static final float INV_SQRT2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
+    /** Cap on |x| in the GELU tails: {@code exp(-TAIL_CAP^2 / 2)} underflows float32 to 0. */
+    static final float TAIL_CAP = 16f;
     /** Elements per block of the two-pass loops (the scratch arrays are this long). */
     static final int BLOCK = 256;
 
@@ -145,7 +147,9 @@ final class FastMath {
      */
     private static void halfSquare(float[] x, float[] hi, float[] lo, int n) {
         for (int i = 0; i < n; i++) {
-            float v = x[i];
+            // |x| is capped at TAIL_CAP: exp(-x^2/2) is 0 in float32 from |x| = 13.2 on, and a larger |x| would overflow
+            // the split (4097 x) or the reduction's polynomial into inf * 0 = NaN
+            float v = Math.min(Math.max(x[i], -TAIL_CAP), TAIL_CAP);
             float c = 4097f * v;
             float xh = c - (c - v), xl = v - xh;
             hi[i] = -0.5f * xh * xh;

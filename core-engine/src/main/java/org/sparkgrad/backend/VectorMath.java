@@ -29,11 +29,13 @@ final class VectorMath {
         int i = from, ub = from + S.loopBound(to - from);
         for (; i < ub; i += VL) {
             FloatVector x = FloatVector.fromArray(S, in, off + i);
+            // the tail uses |x| capped at FastMath.TAIL_CAP (where it is already 0), so a huge |x| cannot overflow the split
+            FloatVector xc = x.max(-FastMath.TAIL_CAP).min(FastMath.TAIL_CAP);
             // -x^2/2 = hi + (lo - c): Dekker split, xh with 12 significant bits so xh^2 is exact
-            FloatVector c4097 = x.mul(4097f);
-            FloatVector xh = c4097.sub(c4097.sub(x)), xl = x.sub(xh);
+            FloatVector c4097 = xc.mul(4097f);
+            FloatVector xh = c4097.sub(c4097.sub(xc)), xl = xc.sub(xh);
             FloatVector hi = xh.mul(xh).mul(-0.5f);
-            FloatVector t = one.div(x.abs().mul(0.5f * INV_SQRT2).add(1f));
+            FloatVector t = one.div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
             FloatVector c = t.mul(0.17087277f).sub(0.82215223f);
             c = c.mul(t).add(1.48851587f);
             c = c.mul(t).sub(1.13520398f);
@@ -60,14 +62,15 @@ final class VectorMath {
         int i = from, ub = from + S.loopBound(to - from);
         for (; i < ub; i += VL) {
             FloatVector x = FloatVector.fromArray(S, xa, xo + i);
-            FloatVector c4097 = x.mul(4097f);
-            FloatVector xh = c4097.sub(c4097.sub(x)), xl = x.sub(xh);
+            FloatVector xc = x.max(-FastMath.TAIL_CAP).min(FastMath.TAIL_CAP); // as in gelu
+            FloatVector c4097 = xc.mul(4097f);
+            FloatVector xh = c4097.sub(c4097.sub(xc)), xl = xc.sub(xh);
             FloatVector hi = xh.mul(xh).mul(-0.5f);
             FloatVector sqLo = xh.mul(xl).add(xl.mul(xl).mul(0.5f)).neg();
             // the density exp(-x^2/2) / sqrt(2 pi)
             FloatVector sqArg = hi.add(sqLo);
             FloatVector pdf = sqArg.lanewise(VectorOperators.EXP).mul(hi.sub(sqArg).add(sqLo).add(1f)).mul(INV_SQRT_2PI);
-            FloatVector t = one.div(x.abs().mul(0.5f * INV_SQRT2).add(1f));
+            FloatVector t = one.div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
             FloatVector c = t.mul(0.17087277f).sub(0.82215223f);
             c = c.mul(t).add(1.48851587f);
             c = c.mul(t).sub(1.13520398f);

@@ -43,6 +43,30 @@ class FastMathTest {
     }
 
     @Test
+    void geluIsFiniteForHugeArguments() {
+        checkGeluHuge(FastMath::geluScalar, FastMath::geluBackwardScalar);
+        if (FastMath.VECTOR) checkGeluHuge(VectorMath::gelu, VectorMath::geluBackward);
+        checkGeluHuge(FastMath::gelu, FastMath::geluBackward);
+    }
+
+    /** PyTorch: gelu(x) = x, gelu'(x) = 1 for large x; gelu(x) = -0, gelu'(x) = 0 for very negative x. */
+    private static void checkGeluHuge(UnaryFn fwd, BackwardFn bwd) {
+        float[] mags = {20f, 100f, 1500f, 1e4f, 1e6f, 1e19f, 1e35f, Float.MAX_VALUE};
+        int n = 2 * mags.length * 8; // whole vectors and a scalar tail
+        float[] x = new float[n + 3];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 2 == 0 ? 1 : -1) * mags[(i / 2) % mags.length];
+        float[] y = new float[x.length], g = new float[x.length], r = new float[x.length];
+        java.util.Arrays.fill(g, 1f);
+        fwd.run(x, 0, y, 0, x.length);
+        bwd.run(g, 0, x, 0, r, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            float want = x[i] > 0 ? x[i] : 0f, wantD = x[i] > 0 ? 1f : 0f;
+            assertEquals(want, y[i], 0f, "gelu(" + x[i] + ")");
+            assertEquals(wantD, r[i], 0f, "gelu'(" + x[i] + ")");
+        }
+    }
+
+    @Test
     void theVectorApiIsUsedWhenTheModuleIsPresent() {
         assertEquals(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
                 && !"false".equalsIgnoreCase(System.getProperty("sparkgrad.vector")), FastMath.VECTOR);
