@@ -87,11 +87,34 @@ public final class Reductions {
         int[] ks = keptShape(xs, dims);
         int n = count(xs, dims);
         int[] fd = dims;
-        return Function.record("var", out, x, (ctx, g) -> {
-            Tensor xx = ctx.saved(0);
-            Tensor mean = xx.mean(fd.length == 0 ? null : fd, true);
-            return new Tensor[] {g.reshape(ks).mul(xx.sub(mean)).mul(2.0 / Math.max(0, n - correction))};
-        }, x);
+        return Function.record("var", out, x, (ctx, g) -> new Tensor[] {varBackward(g, ctx.saved(0), fd, ks, n, correction)}, x);
+    }
+
+    private static Tensor varBackward(Tensor g, Tensor xx, int[] fd, int[] ks, int n, double correction) {
+        Tensor mean = xx.mean(fd.length == 0 ? null : fd, true);
+        return g.reshape(ks).mul(xx.sub(mean)).mul(2.0 / Math.max(0, n - correction));
+    }
+
+    /**
+     * Standard deviation, {@code sqrt(var)}; the gradient is 0 where the standard deviation is 0 (PyTorch's
+     * {@code std_backward}), where the composite {@code sqrt(var)} chain gave {@code inf * 0 = NaN}.
+     */
+    public static Tensor std(Tensor x, int[] dims0, double correction, boolean keepdim) {
+        int[] dims = dims(x, dims0);
+        if (x.dim() == 0) dims = new int[0];
+        Tensor out;
+        try (GradMode.Guard guard = GradMode.noGrad()) {
+            out = x.backend().var(x, dims, correction, keepdim).sqrt();
+        }
+        int[] xs = x.shape();
+        int[] ks = keptShape(xs, dims);
+        int n = count(xs, dims);
+        int[] fd = dims;
+        return Function.record("std", out, x, (ctx, g) -> {
+            Tensor o = ctx.saved(1).reshape(ks);
+            Tensor gv = Arithmetic.where(o.eq(0.0), Tensor.zerosLike(o), g.reshape(ks).div(o.mul(2.0)));
+            return new Tensor[] {varBackward(gv, ctx.saved(0), fd, ks, n, correction)};
+        }, x, out);
     }
 
     /** Max (or min) over all elements as a 0-d tensor; the gradient is shared evenly among ties. */

@@ -25,6 +25,23 @@ class ReductionsTest {
     }
 
     @Test
+    void stdGradientOfConstantInputIsZeroNotNaN() {
+        // PyTorch's std_backward: grad / (2 std), masked to 0 where std == 0
+        for (org.sparkgrad.tensor.DType dt : new org.sparkgrad.tensor.DType[] {org.sparkgrad.tensor.DType.FLOAT32, org.sparkgrad.tensor.DType.FLOAT64}) {
+            Tensor x = Tensor.fromArray(new double[] {3, 3, 3}, 3).to(dt).requiresGrad_();
+            x.std(true).backward();
+            assertArrayEquals(new double[] {0, 0, 0}, x.grad().toDoubleArray(), 0);
+
+            // a constant row next to a varying one, along a dim
+            Tensor y = Tensor.fromArray(new double[] {3, 3, 1, 2}, 2, 2).to(dt).requiresGrad_();
+            Tensor s = y.std(new int[] {1}, true, false);
+            assertArrayEquals(new double[] {0, Math.sqrt(0.5)}, s.toDoubleArray(), 1e-6);
+            s.sum().backward();
+            assertArrayEquals(new double[] {0, 0, -Math.sqrt(0.5), Math.sqrt(0.5)}, y.grad().toDoubleArray(), 1e-6);
+        }
+    }
+
+    @Test
     void normGradientAtZeroIsZeroNotNaN() {
         Tensor x = leaf(new double[] {0, 0}, 2);
         x.norm().backward();
