@@ -98,9 +98,9 @@ public enum UnaryOp {
           public double derivative(double x, double y, double a, double b) {
               return a == 0 ? 0 : a * Math.pow(x, a - 1);
           } },
-    /** {@code a ^ x}. */
+    /** {@code a ^ x}; for base 0 the derivative is 0 where {@code x >= 0} (PyTorch's pow_backward_exponent). */
     RPOW_SCALAR { public double apply(double x, double a, double b) { return Math.pow(a, x); }
-          public double derivative(double x, double y, double a, double b) { return y * Math.log(a); } },
+          public double derivative(double x, double y, double a, double b) { return a == 0 && x >= 0 ? 0 : y * Math.log(a); } },
     /** {@code x + a}. */
     ADD_SCALAR { public double apply(double x, double a, double b) { return x + a; }
           public double derivative(double x, double y, double a, double b) { return 1; } },

@@ -123,7 +123,10 @@ public final class Arithmetic {
                 return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
                     Tensor xx = ctx.saved(0), yy = ctx.saved(1), o = ctx.saved(2);
                     Tensor gx = null, gy = null;
-                    if (ctx.needsInputGrad(0)) gx = sumToShape(g.mul(yy).mul(xx.pow(yy.sub(1.0))), xs);
+                    // d/dx x^y = y x^(y-1), taken as 0 where y == 0 (PyTorch's pow_backward_self): 0^0 gave 0 * inf = NaN
+                    if (ctx.needsInputGrad(0)) {
+                        gx = sumToShape(where(yy.eq(0.0), Tensor.zerosLike(o), g.mul(yy).mul(xx.pow(yy.sub(1.0)))), xs);
+                    }
                     if (ctx.needsInputGrad(1)) {
                         Tensor lx = where(xx.eq(0.0).logicalAnd(yy.ge(0.0)), Tensor.zerosLike(xx), xx.log());
                         gy = sumToShape(g.mul(o).mul(lx), ys);
