@@ -169,6 +169,8 @@ public final class Reductions {
         return Function.record("norm", out, x, (ctx, g) -> {
             Tensor xx = ctx.saved(0), n = ctx.saved(1).reshape(ks);
             Tensor num = p == 2 ? xx : xx.sign().mul(xx.abs().pow(p - 1));
+            // p < 1: |0|^(p-1) = inf, and sign(0) * inf = NaN; PyTorch masks the zero elements to 0
+            if (p < 1) num = Arithmetic.where(xx.eq(0.0), Tensor.zerosLike(num), num);
             Tensor den = p == 2 ? n : n.pow(p - 1);
             Tensor scale = Arithmetic.where(n.eq(0.0), Tensor.zerosLike(n), g.reshape(ks).div(den));
             return new Tensor[] {num.mul(scale)};

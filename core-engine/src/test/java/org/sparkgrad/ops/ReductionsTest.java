@@ -42,6 +42,16 @@ class ReductionsTest {
     }
 
     @Test
+    void fractionalNormGradientIsZeroAtZeroElements() {
+        // p = 0.5, x = (0, 4): ||x|| = 4; d/dx_i = sign(x_i) |x_i|^(p-1) ||x||^(1-p), 0 at x_i = 0 (PyTorch masks it)
+        Tensor x = leaf(new double[] {0, 4}, 2);
+        Tensor n = x.norm(0.5);
+        assertArrayEquals(new double[] {4}, n.reshape(1).toDoubleArray(), 1e-12);
+        n.backward();
+        assertArrayEquals(new double[] {0, 1}, x.grad().toDoubleArray(), 1e-12);
+    }
+
+    @Test
     void normGradientAtZeroIsZeroNotNaN() {
         Tensor x = leaf(new double[] {0, 0}, 2);
         x.norm().backward();
