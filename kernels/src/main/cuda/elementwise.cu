@@ -117,7 +117,8 @@ __device__ __forceinline__ T sg_unary_grad_op(int op, T g, T s, T a, T b) {
         case SG_G_ERF: return g * T(1.12837916709551257390) * exp(-s * s);  // 2/sqrt(pi)
         case SG_G_HARDTANH: return (s > a && s < b) ? g : T(0);
         case SG_G_TAN: return g * (T(1) + s * s);
-        case SG_G_RPOW_SCALAR: return g * s * log(a);
+        // s = a^x; base 0: the gradient is 0 where x >= 0, i.e. where 0^x is 0 or 1 (PyTorch's pow_backward_exponent)
+        case SG_G_RPOW_SCALAR: return (a == T(0) && (s == T(0) || s == T(1))) ? T(0) : g * s * log(a);
         case SG_G_SQUARE: return g * T(2) * s;
         case SG_G_RDIV_SCALAR: return g * (-a / (s * s));
         default: return g;
