@@ -108,7 +108,7 @@ final class CpuNormKernels {
             mean = (s0 + s1 + s2 + s3) / d;
         }
         float m = (float) mean;
-        double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+        double q0 = 0, q1 = 0, q2 = 0, q3 = 0, dev = 0;
         int j = 0;
         for (; j + 3 < d; j += 4) {
             float a0 = x[o + j] - m, a1 = x[o + j + 1] - m, a2 = x[o + j + 2] - m, a3 = x[o + j + 3] - m;
@@ -116,12 +116,16 @@ final class CpuNormKernels {
             q1 += a1 * a1;
             q2 += a2 * a2;
             q3 += a3 * a3;
+            dev += (a0 + a1) + (a2 + a3);
         }
         for (; j < d; j++) {
             float a = x[o + j] - m;
             q0 += a * a;
+            dev += a;
         }
-        float rs = (float) (1.0 / Math.sqrt((q0 + q1 + q2 + q3) / d + eps));
+        // centred on the exact mean, not on its float rounding m: sum (x - mean)^2 = sum (x - m)^2 - (sum (x - m))^2 / d
+        double q = rms ? q0 + q1 + q2 + q3 : Math.max(q0 + q1 + q2 + q3 - dev * dev / d, 0);
+        float rs = (float) (1.0 / Math.sqrt(q / d + eps));
         if (meanOut != null) meanOut[r] = m;
         rstdOut[r] = rs;
         if (w != null && b != null) {
@@ -321,12 +325,13 @@ final class CpuNormKernels {
                     }
                     double m = count == 0 ? Double.NaN : s / count;
                     double q = 0;
+                    double[] dev = {0};
                     for (int i = 0; i < n; i++) {
                         int o = xo + i * plane + c * sp;
                         if (f32 && FastMath.VECTOR) {
-                            // centred on the float mean, corrected for its rounding: sum (x - m)^2 = sum (x - mf)^2 - n (m - mf)^2
-                            float mf = (float) m;
-                            q += VectorNormKernels.squares(xs.f, o, sp, mf) - sp * (m - mf) * (m - mf);
+                            // centred on the float mean; the rounding is removed below: sum (x - mean)^2 =
+                            // sum (x - mf)^2 - (sum (x - mf))^2 / count
+                            q += VectorNormKernels.squares(xs.f, o, sp, (float) m, dev);
                         } else if (f32) {
                             for (int j = 0; j < sp; j++) {
                                 double a = xs.f[o + j] - m;
@@ -339,6 +344,7 @@ final class CpuNormKernels {
                             }
                         }
                     }
+                    if (f32 && FastMath.VECTOR) q = Math.max(q - dev[0] * dev[0] / count, 0);
                     mean[c] = m;
                     var[c] = q / count;
                     invstd[c] = 1.0 / Math.sqrt(var[c] + eps);
@@ -508,7 +514,9 @@ final class CpuNormKernels {
                 double q = 0;
                 if (f32 && FastMath.VECTOR) {
                     float mf = (float) m;
-                    q = VectorNormKernels.squares(xs.f, o, len, mf) - len * (m - mf) * (m - mf);
+                    double[] dev = {0};
+                    q = VectorNormKernels.squares(xs.f, o, len, mf, dev);
+                    q = Math.max(q - dev[0] * dev[0] / len, 0); // centre on the exact mean, not on its float rounding
                 } else if (f32) {
                     for (int j = 0; j < len; j++) {
                         double a = xs.f[o + j] - m;

@@ -32,23 +32,32 @@ final class VectorNormKernels {
         return total;
     }
 
-    /** {@code sum((x - m)^2)} over {@code x[o .. o + d)}, blocked like {@link #sum}. */
-    static double squares(float[] x, int o, int d, float m) {
-        double total = 0;
+    /**
+     * {@code sum((x - m)^2)} over {@code x[o .. o + d)}, blocked like {@link #sum}; adds {@code sum(x - m)} to
+     * {@code devSum[0]}. With both, a caller whose {@code m} is the mean rounded to float removes that rounding exactly:
+     * {@code sum((x - mean)^2) = sum((x - m)^2) - (sum(x - m))^2 / n} (the deviations are small, so their float sum is
+     * accurate where a float sum of x itself is not).
+     */
+    static double squares(float[] x, int o, int d, float m, double[] devSum) {
+        double total = 0, dev = 0;
         for (int b = 0; b < d; b += BLOCK) {
             int end = Math.min(d, b + BLOCK), j = b, ub = b + S.loopBound(end - b);
-            FloatVector acc = FloatVector.zero(S);
+            FloatVector acc = FloatVector.zero(S), accD = FloatVector.zero(S);
             for (; j < ub; j += VL) {
                 FloatVector c = FloatVector.fromArray(S, x, o + j).sub(m);
                 acc = c.fma(c, acc);
+                accD = accD.add(c);
             }
-            double part = acc.reduceLanes(VectorOperators.ADD);
+            double part = acc.reduceLanes(VectorOperators.ADD), partD = accD.reduceLanes(VectorOperators.ADD);
             for (; j < end; j++) {
                 float c = x[o + j] - m;
                 part += c * c;
+                partD += c;
             }
             total += part;
+            dev += partD;
         }
+        devSum[0] += dev;
         return total;
     }
 
@@ -59,7 +68,10 @@ final class VectorNormKernels {
     static void layerNormRow(float[] x, int o, float[] y, int yo, int d, float[] w, int wo, float[] b, int bo, double eps,
                              boolean rms, float[] stats) {
         float m = rms ? 0f : (float) (sum(x, o, d) / d);
-        float rs = (float) (1.0 / Math.sqrt(squares(x, o, d, m) / d + eps));
+        double[] dev = {0};
+        double q = squares(x, o, d, m, dev);
+        if (!rms) q -= dev[0] * dev[0] / d; // centre on the exact mean, not on its float rounding m
+        float rs = (float) (1.0 / Math.sqrt(Math.max(q, 0) / d + eps));
         stats[0] = m;
         stats[1] = rs;
         int j = 0, ub = S.loopBound(d);

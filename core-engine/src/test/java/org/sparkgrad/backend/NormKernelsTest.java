@@ -70,4 +70,36 @@ class NormKernelsTest {
             assertEquals(ref[j], got[off + j], 1e-6 + 2e-5 * (Math.abs(ref[j]) + max), what + " element " + j);
         }
     }
+
+    /** Population standard deviation, in double, of the float values. */
+    private static double std(float[] v) {
+        double m = 0;
+        for (float f : v) m += f;
+        m /= v.length;
+        double q = 0;
+        for (float f : v) q += (f - m) * (f - m);
+        return Math.sqrt(q / v.length);
+    }
+
+    /**
+     * Float32 data with a large offset (1e6 + N(0, 0.1): the mean rounded to float is off by up to 0.03, a third of a
+     * standard deviation): layer, group and batch norm centre the variance on the exact mean, so the normalised
+     * output has standard deviation 1 (it was 0.967 for layer norm, with the variance centred on the rounded mean).
+     */
+    @Test
+    void largeOffsetFloat32DataIsNormalisedToUnitStd() {
+        Random r = new Random(5);
+        for (int n : new int[] {37, 100, 1000}) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = (float) (1e6 + 0.1 * r.nextGaussian());
+            double s = std(x);
+            org.sparkgrad.tensor.Tensor t = org.sparkgrad.tensor.Tensor.fromArray(x, 1, n);
+            float[] ln = org.sparkgrad.nn.F.layerNorm(t, new int[] {n}, null, null, 0).toFloatArray();
+            float[] gn = org.sparkgrad.nn.F.groupNorm(t.reshape(1, 1, n), 1, null, null, 0).toFloatArray();
+            float[] bn = org.sparkgrad.nn.F.batchNorm(t.reshape(1, 1, n), null, null, null, null, true, 0.1, 0).toFloatArray();
+            assertEquals(1.0, std(ln), 2e-3, "layer norm n=" + n + " (data std " + s + ")");
+            assertEquals(1.0, std(gn), 2e-3, "group norm n=" + n);
+            assertEquals(1.0, std(bn), 2e-3, "batch norm n=" + n);
+        }
+    }
 }
