@@ -101,9 +101,11 @@ final class ParameterAveragingTrainer {
         conf.labelSize = Math.max(1, prod(lShape));
         if (kind == TaskKind.CLASSIFICATION) {
             int k = p.getNumClasses();
-            if (k == 0) k = numClassesFromMetadata(SchemaChecks.field(train.schema(), lc));
+            if (k == 0) k = numClassesFromMetadata(SchemaChecks.field(df.schema(), lc));
             if (k == 0) {
-                Row r = train.agg(functions.max(functions.col(lc))).head();
+                // over all labelled rows, validation included: a class that only the validation rows hold is still a
+                // class of the model (and of the validation metric)
+                Row r = df.agg(functions.max(functions.col(lc))).head();
                 if (r.isNullAt(0)) throw new SparkgradDataException(lc, "no labels: the training data is empty");
                 double max = ((Number) r.get(0)).doubleValue();
                 k = (int) Math.max(2, Math.floor(max) + 1);

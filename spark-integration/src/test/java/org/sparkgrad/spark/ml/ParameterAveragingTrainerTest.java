@@ -1,0 +1,60 @@
+package org.sparkgrad.spark.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkgrad.tensor.Generator;
+import org.sparkgrad.tensor.Tensor;
+
+/** Edge cases of the parameter-averaging trainer: class inference, resume, schedule length. */
+class ParameterAveragingTrainerTest {
+    static SparkSession spark;
+
+    @BeforeAll static void setUp() { spark = SparkTestSupport.session("ParameterAveragingTrainerTest"); }
+
+    @AfterAll static void tearDown() { spark.stop(); }
+
+    /** {@code n} rows of 4 Gaussian features, label {@code i % classes}, every fifth row flagged {@code isVal}. */
+    static Dataset<Row> tiny(int n, long seed, int classes) {
+        Generator g = new Generator(seed);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Float> f = new ArrayList<>();
+            for (int k = 0; k < 4; k++) f.add((float) g.nextGaussian());
+            rows.add(RowFactory.create(f, i % classes, i % 5 == 0));
+        }
+        StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.FloatType))
+                .add("label", DataTypes.IntegerType).add("isVal", DataTypes.BooleanType);
+        return spark.createDataFrame(rows, schema).coalesce(1);
+    }
+
+    static SparkgradClassifier clf(int classes) {
+        return new SparkgradClassifier().setNetwork("[{\"type\":\"Linear\",\"in_features\":4,\"out_features\":" + classes + "}]")
+                .setBatchSize(4).setAveragingFrequency(2).setSeed(3).setMaxEpochs(2).setOptimizer("adam").setLearningRate(0.01);
+    }
+
+    @Test
+    void classesOnlyInTheValidationRowsCountForTheInferredClassCount() {
+        // label 2 occurs only in the validation rows: the model still has three classes
+        Dataset<Row> df = tiny(30, 4, 2).withColumn("label", functions.when(functions.col("isVal"), 2).otherwise(functions.col("label")));
+        SparkgradClassificationModel m = clf(3).setNumWorkers(2).setValidationCol("isVal").fit(df);
+        assertEquals(3, m.numOutputs());
+        assertEquals(2, m.summary().validationHistory().length);
+    }
+}
