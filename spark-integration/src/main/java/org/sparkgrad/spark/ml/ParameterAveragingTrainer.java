@@ -231,6 +231,7 @@ final class ParameterAveragingTrainer {
             }
         }
         int totalRounds = p.getMaxEpochs() * rm;
+        boolean saveAtEpochEnd = false;
         try {
             for (int epoch = startEpoch; epoch < p.getMaxEpochs(); epoch++) {
                 int[][] order = new int[workers][];
@@ -272,8 +273,10 @@ final class ParameterAveragingTrainer {
                             roundsDone, totalRounds, epoch + 1, loss, agg.examples / secs, (tc - tb) / 1e9,
                             agg.computeNanos / 1e9 / Math.max(1, keep.size()), (System.nanoTime() - ta) / 1e9 + 0.0));
                     if (ckpt != null && roundsDone % p.getCheckpointInterval() == 0) {
-                        int nextEpoch = r + 1 < rm ? epoch : epoch + 1, nextRound = r + 1 < rm ? r + 1 : 0;
-                        ckpt.save(roundsDone, StateCodec.encode(params), optState, globalStep, nextEpoch, nextRound, summary, conf);
+                        // at the epoch's last round, save after the epoch's validation and end time are in the summary:
+                        // a resume starts at the next epoch and would never record them
+                        if (r + 1 < rm) ckpt.save(roundsDone, StateCodec.encode(params), optState, globalStep, epoch, r + 1, summary, conf);
+                        else saveAtEpochEnd = true;
                     }
                 }
                 if (val != null) {
@@ -284,6 +287,10 @@ final class ParameterAveragingTrainer {
                             kind == TaskKind.CLASSIFICATION ? "accuracy" : "rmse", metric));
                 }
                 summary.endEpoch((System.nanoTime() - fitStart) / 1e9);
+                if (saveAtEpochEnd) {
+                    ckpt.save(roundsDone, StateCodec.encode(params), optState, globalStep, epoch + 1, 0, summary, conf);
+                    saveAtEpochEnd = false;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

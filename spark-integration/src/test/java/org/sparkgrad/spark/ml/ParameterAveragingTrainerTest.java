@@ -57,4 +57,19 @@ class ParameterAveragingTrainerTest {
         assertEquals(3, m.numOutputs());
         assertEquals(2, m.summary().validationHistory().length);
     }
+
+    @Test
+    void resumingAfterAnEpochEndKeepsThatEpochsValidation(@TempDir Path dir) {
+        Dataset<Row> df = tiny(30, 4, 2);
+        String ck = dir.resolve("ck").toString();
+        SparkgradClassifier base = clf(2).setNumWorkers(2).setValidationCol("isVal");
+        SparkgradClassificationModel full = base.copy(new ParamMap()).setMaxEpochs(2).fit(df);
+        base.copy(new ParamMap()).setMaxEpochs(1).setCheckpointDir(ck).setCheckpointInterval(1).fit(df);
+        SparkgradClassificationModel resumed = base.copy(new ParamMap()).setMaxEpochs(2).setCheckpointDir(ck)
+                .setCheckpointInterval(1).setResumeFromCheckpoint(true).fit(df);
+        assertArrayEquals(full.summary().validationHistory(), resumed.summary().validationHistory(), 0.0);
+        assertEquals(2, resumed.summary().epochEndSeconds().length);
+        Map<String, Tensor> a = full.stateDict(), b = resumed.stateDict();
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
 }
