@@ -199,7 +199,8 @@ final class ParameterAveragingTrainer {
             jsc.setJobDescription(null);
             throw e;
         }
-        conf.totalSteps = (long) p.getMaxEpochs() * rm * p.getAveragingFrequency();
+        conf.totalSteps = totalSteps(conf.seed, p.getMaxEpochs(), counts, chunksPerWorker, rm, chunkRows, conf.batchSize);
+        lastTotalSteps = conf.totalSteps;
 
         Module model = conf.buildModel(conf.seed);
         StateCodec.Flat params = StateCodec.flatten(model.stateDict());
@@ -234,10 +235,7 @@ final class ParameterAveragingTrainer {
         boolean saveAtEpochEnd = false;
         try {
             for (int epoch = startEpoch; epoch < p.getMaxEpochs(); epoch++) {
-                int[][] order = new int[workers][];
-                for (int w = 0; w < workers; w++) {
-                    order[w] = RoundTask.permutation(chunksPerWorker[w], new org.sparkgrad.tensor.Generator(RoundTask.chunkSeed(conf.seed, epoch, w, -1)));
-                }
+                int[][] order = chunkOrder(conf.seed, epoch, chunksPerWorker);
                 for (int r = (epoch == startEpoch ? startRound : 0); r < rm; r++) {
                     long tb = System.nanoTime();
                     java.util.Set<Integer> keep = new java.util.HashSet<>();
@@ -303,6 +301,41 @@ final class ParameterAveragingTrainer {
 
     /** The path the last fit in this JVM took (test hook). */
     static volatile DataPaths lastDataPath;
+
+    /** The learning-rate schedule length of the last fit in this JVM (test hook). */
+    static volatile long lastTotalSteps;
+
+    /** The order in which each worker visits its chunks in {@code epoch}. */
+    static int[][] chunkOrder(long seed, int epoch, int[] chunksPerWorker) {
+        int[][] order = new int[chunksPerWorker.length][];
+        for (int w = 0; w < order.length; w++) {
+            order[w] = RoundTask.permutation(chunksPerWorker[w], new org.sparkgrad.tensor.Generator(RoundTask.chunkSeed(seed, epoch, w, -1)));
+        }
+        return order;
+    }
+
+    /**
+     * The global steps the whole fit will take: each round advances the step by the most local steps any worker
+     * takes in it, i.e. by {@code ceil(rows / batchSize)} of the largest chunk visited in that round (only a worker's
+     * last chunk is short, and which round visits it depends on the epoch's chunk order).
+     */
+    static long totalSteps(long seed, int epochs, List<Long> counts, int[] chunksPerWorker, int rm, int chunkRows, int batchSize) {
+        long total = 0;
+        for (int e = 0; e < epochs; e++) {
+            int[][] order = chunkOrder(seed, e, chunksPerWorker);
+            for (int r = 0; r < rm; r++) {
+                long most = 0;
+                for (int w = 0; w < order.length; w++) {
+                    if (r >= chunksPerWorker[w]) continue;
+                    int c = order[w][r];
+                    long rows = c < chunksPerWorker[w] - 1 ? chunkRows : counts.get(w) - (long) c * chunkRows;
+                    most = Math.max(most, (rows + batchSize - 1) / batchSize);
+                }
+                total += most;
+            }
+        }
+        return total;
+    }
 
     private static <T> Iterator<Long> countRows(Iterator<T> it) {
         long n = 0;

@@ -72,4 +72,19 @@ class ParameterAveragingTrainerTest {
         Map<String, Tensor> a = full.stateDict(), b = resumed.stateDict();
         for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
+
+    @Test
+    void theScheduleLastsAsManyStepsAsTrainingTakes(@TempDir Path dir) throws java.io.IOException {
+        // 50 rows on 2 workers, chunks of 4 x 2 = 8 rows: short last chunks take fewer local steps than
+        // averagingFrequency, so the schedule length must count the steps really taken
+        for (int epochs : new int[] {1, 3}) {
+            Path ck = dir.resolve("ck" + epochs);
+            clf(2).setNumWorkers(2).setMaxEpochs(epochs).setLrSchedule("cosine").setCheckpointDir(ck.toString())
+                    .setCheckpointInterval(1).fit(tiny(50, 6, 2).repartition(2));
+            long scheduled = ParameterAveragingTrainer.lastTotalSteps;
+            ParameterAveragingTrainer.Checkpoints.State last =
+                    new ParameterAveragingTrainer.Checkpoints(ck.toString(), spark.sparkContext().hadoopConfiguration()).latest();
+            assertEquals(last.globalStep, scheduled, "epochs " + epochs);
+        }
+    }
 }
