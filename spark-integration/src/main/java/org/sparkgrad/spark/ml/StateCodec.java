@@ -114,7 +114,11 @@ final class StateCodec {
                 }
                 int start = offsetOf(n, values, pos, count);
                 double[] d = java.util.Arrays.copyOfRange(values, start, start + count);
-                return Tensor.fromArray(d, shape).to(DType.valueOf(n.get("dtype").asText()));
+                DType dtype = DType.valueOf(n.get("dtype").asText());
+                // an averaged integer buffer (BatchNorm's num_batches_tracked) takes the nearest integer, not the
+                // truncation of the cast, which drifts it below the batches really tracked
+                if (!dtype.isFloatingPoint() && dtype != DType.BOOL) for (int i = 0; i < d.length; i++) d[i] = Math.rint(d[i]);
+                return Tensor.fromArray(d, shape).to(dtype);
             }
             if (n.has("$doubles")) {
                 double[] d = new double[n.get("$doubles").size()];

@@ -87,4 +87,15 @@ class ParameterAveragingTrainerTest {
             assertEquals(last.globalStep, scheduled, "epochs " + epochs);
         }
     }
+
+    @Test
+    void batchNormsBatchCounterIsAveragedToTheNearestIntegerNotTruncated() {
+        // 10 rows per worker in chunks of 8: a round where one worker trains 8 rows (2 batches) and the other 2 rows
+        // (1 batch) averages the counters to base + 1.8, which must count as base + 2, not be truncated to base + 1;
+        // then the counter advances like the global step
+        String net = "[{\"type\":\"Linear\",\"in_features\":4,\"out_features\":4},"
+                + "{\"type\":\"BatchNorm1d\",\"num_features\":4},{\"type\":\"Linear\",\"in_features\":4,\"out_features\":2}]";
+        SparkgradClassificationModel m = clf(2).setNetwork(net).setNumWorkers(2).setMaxEpochs(3).fit(tiny(20, 2, 2).repartition(2));
+        assertEquals(ParameterAveragingTrainer.lastTotalSteps, m.stateDict().get("1.num_batches_tracked").toLongArray()[0]);
+    }
 }
