@@ -24,6 +24,9 @@ import java.util.stream.Stream;
  * abort may come from a shutdown hook).
  */
 public final class OutputDir {
+    /** File in a staging folder holding the PID of the run that owns it. */
+    static final String OWNER = ".owner-pid";
+
     /** Every entry a job writes into {@code OUT}; on commit, those this run did not stage are removed. */
     static final List<String> JOB_OUTPUTS = List.of("model", "metrics.json", "curve.png", "vocab.json", "sample.txt");
 
@@ -49,8 +52,11 @@ public final class OutputDir {
         boolean created = !Files.exists(abs);
         try {
             Files.createDirectories(abs);
+            removeOrphans(abs);
             Path staging = abs.resolve(".incomplete-" + UUID.randomUUID().toString().substring(0, 8));
             Files.createDirectory(staging);
+            // the owner's PID, so that a later run can tell a staging folder left by a killed run from a live one
+            Files.writeString(staging.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
             return new OutputDir(abs, staging, created);
         } catch (IOException e) {
             throw new JobInputException("cannot create the output folder " + out + ": " + e, e);
@@ -86,6 +92,10 @@ public final class OutputDir {
                 }
             }
             for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                if (p.getFileName().toString().equals(OWNER)) {
+                    Files.delete(p);
+                    continue;
+                }
                 Path target = out.resolve(p.getFileName().toString());
                 Path old = null;
                 if (Files.exists(target)) {
@@ -117,6 +127,33 @@ public final class OutputDir {
             }
         } catch (IOException | UncheckedIOException e) {
             System.err.println("sparkgrad: warning: could not clean up " + staging + ": " + e);
+        }
+    }
+
+    /**
+     * Deletes the staging folders in {@code out} whose run is gone: its PID file names a process that no longer runs
+     * (a run killed with SIGKILL cannot clean up after itself). Folders of live runs, and folders without a readable
+     * PID file, are left alone.
+     */
+    static void removeOrphans(Path out) {
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (!p.getFileName().toString().startsWith(".incomplete-") || !Files.isDirectory(p)) continue;
+                long pid;
+                try {
+                    pid = Long.parseLong(Files.readString(p.resolve(OWNER)).trim());
+                } catch (IOException | NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                try {
+                    deleteTree(p);
+                } catch (IOException | UncheckedIOException e) {
+                    System.err.println("sparkgrad: warning: could not remove the abandoned " + p + ": " + e);
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("sparkgrad: warning: could not list " + out + ": " + e);
         }
     }
 

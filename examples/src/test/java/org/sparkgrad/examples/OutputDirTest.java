@@ -53,6 +53,35 @@ class OutputDirTest {
         assertEquals("{}", Files.readString(out.resolve("metrics.json")));
     }
 
+    /**
+     * A staging folder left by a killed run (its PID file names a process that is gone) is removed by the next run;
+     * one whose owner still runs, and one without a PID file, are left alone.
+     */
+    @Test
+    void stagingFoldersOfDeadRunsAreRemovedByTheNextRun(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("out");
+        Path dead = Files.createDirectories(out.resolve(".incomplete-dead0000"));
+        Files.writeString(dead.resolve("metrics.json"), "{}");
+        long gone = new ProcessBuilder("true").start().pid();
+        try {
+            ProcessHandle.of(gone).ifPresent(h -> h.onExit().join());
+        } catch (RuntimeException ignored) {
+            // already reaped
+        }
+        Files.writeString(dead.resolve(OutputDir.OWNER), Long.toString(gone));
+        Path live = Files.createDirectories(out.resolve(".incomplete-live0000"));
+        Files.writeString(live.resolve(OutputDir.OWNER), Long.toString(ProcessHandle.current().pid()));
+        Path unknown = Files.createDirectories(out.resolve(".incomplete-none0000"));
+        OutputDir d = OutputDir.open(out);
+        assertFalse(Files.exists(dead));
+        assertTrue(Files.exists(live));
+        assertTrue(Files.exists(unknown));
+        Files.writeString(d.file("metrics.json"), "{}");
+        d.commit();
+        assertFalse(Files.exists(out.resolve(OutputDir.OWNER))); // the PID file is not a result
+        assertTrue(Files.exists(out.resolve("metrics.json")));
+    }
+
     @Test
     void abortRemovesStagingAndAnOutFolderItCreated(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("fresh");
