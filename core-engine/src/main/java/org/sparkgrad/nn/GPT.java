@@ -274,8 +274,12 @@ public class GPT extends Module {
 
     /** One draw from softmax(logits / temperature) restricted to the top k (package-private for tests). */
     static int sample(double[] logits, int off, int v, double temperature, Integer topK, Generator g) {
+        // shift by the largest logit before dividing: (l - max) / T <= 0 never overflows, so a temperature near 0
+        // gives exp(0) = 1 for the argmax and 0 elsewhere (greedy) instead of inf - inf = NaN
+        double top = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < v; i++) top = Math.max(top, logits[off + i]);
         double[] z = new double[v];
-        for (int i = 0; i < v; i++) z[i] = logits[off + i] / temperature;
+        for (int i = 0; i < v; i++) z[i] = logits[off + i] == top ? 0.0 : (logits[off + i] - top) / temperature;
         if (topK != null && topK < v) {
             double[] sorted = z.clone();
             Arrays.sort(sorted);
