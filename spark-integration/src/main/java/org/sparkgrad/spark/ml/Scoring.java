@@ -61,7 +61,7 @@ final class Scoring {
         // and the output columns' ML attributes back
         for (int i = 0; i < outSchema.size(); i++) {
             org.apache.spark.sql.types.StructField f = outSchema.fields()[i];
-            if (f.metadata().json().length() > 2) out = out.withMetadata(f.name(), f.metadata());
+            if (!f.metadata().equals(org.apache.spark.sql.types.Metadata.empty())) out = out.withMetadata(f.name(), f.metadata());
         }
         return out;
     }
