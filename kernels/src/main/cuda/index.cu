@@ -7,8 +7,8 @@
 //   scatter(dim):      out[c with c_dim := index[c]] = src[c]               iteration over index's shape
 // scatter_add and index_add accumulate with atomicAdd (so their float results may differ in the last bits
 // between runs when indices repeat); with repeated indices scatter keeps one of the writes, unspecified which.
-// A negative index counts from the end (index + size), as the engine's CPU backend does. An index still
-// outside [0, size) is not dereferenced: the element is skipped (gather/index_select write 0) and *err
+// As in PyTorch (and the engine's CPU backend), a negative index is out of range: an index outside [0, size)
+// is not dereferenced: the element is skipped (gather/index_select write 0) and *err
 // (optional, device int) is set to 1 so the caller can raise an IndexOutOfBoundsException after synchronizing.
 #include "sg_common.cuh"
 
@@ -16,7 +16,6 @@ __device__ __forceinline__ void sg_flag_error(int* err) {
     if (err) atomicExch(err, 1);
 }
 
-__device__ __forceinline__ i64 sg_wrap(i64 j, int size) { return j < 0 ? j + size : j; }
 
 __device__ __forceinline__ float sg_atomic_add(float* a, float v) { return atomicAdd(a, v); }
 __device__ __forceinline__ double sg_atomic_add(double* a, double v) { return atomicAdd(a, v); }
@@ -67,7 +66,7 @@ __device__ void gather_kernel(long long n, int dim, TDesc od, T* out, TDesc idd,
     SG_GRID_LOOP(i, n) {
         int oo, oi, ox, c;
         sg_offsets_except(od, idd, xd, dim, (unsigned)i, oo, oi, ox, c);
-        const i64 j = sg_wrap(index[oi], size);
+        const i64 j = index[oi];
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             out[oo] = T(0);
@@ -85,7 +84,7 @@ __device__ void scatter_add_kernel(long long n, int dim, TDesc od, T* out, TDesc
     SG_GRID_LOOP(i, n) {
         int oi, os, oo, c;
         sg_offsets_except(idd, sd, od, dim, (unsigned)i, oi, os, oo, c);
-        const i64 j = sg_wrap(index[oi], size);
+        const i64 j = index[oi];
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             continue;
@@ -101,7 +100,7 @@ __device__ void scatter_kernel(long long n, int dim, TDesc od, T* out, TDesc idd
     SG_GRID_LOOP(i, n) {
         int oi, os, oo, c;
         sg_offsets_except(idd, sd, od, dim, (unsigned)i, oi, os, oo, c);
-        const i64 j = sg_wrap(index[oi], size);
+        const i64 j = index[oi];
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             continue;
@@ -118,7 +117,7 @@ __device__ void index_select_kernel(long long n, int dim, TDesc od, T* out, TDes
     SG_GRID_LOOP(i, n) {
         int oo, unused, ox, c;
         sg_offsets_except(od, od, xd, dim, (unsigned)i, oo, unused, ox, c);
-        const i64 j = sg_wrap(index[idd.offset + c * idd.stride[0]], size);
+        const i64 j = index[idd.offset + c * idd.stride[0]];
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             out[oo] = T(0);
@@ -138,7 +137,7 @@ __device__ void index_add_kernel(long long n, int dim, TDesc od, T* out, TDesc s
         sg_offsets_except(sd, sd, od, dim, (unsigned)i, os, unused, oo, c);
         const i64 raw = index[idd.offset + c * idd.stride[0]];
         if (hasSkip && raw == skipIndex) continue;
-        const i64 j = sg_wrap(raw, size);
+        const i64 j = raw;
         if (j < 0 || j >= size) {
             sg_flag_error(err);
             continue;

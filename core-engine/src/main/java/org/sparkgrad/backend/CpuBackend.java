@@ -519,12 +519,12 @@ public final class CpuBackend implements Backend {
         return index.toLongArray();
     }
 
+    /** PyTorch's index_select/gather/scatter/index_add range: 0 <= v < size (a negative index is an error). */
     private static int checkIndex(long v, int size, int dim) {
-        long w = v < 0 ? v + size : v;
-        if (w < 0 || w >= size) {
+        if (v < 0 || v >= size) {
             throw new IndexOutOfBoundsException("index " + v + " is out of bounds for dimension " + dim + " with size " + size);
         }
-        return (int) w;
+        return (int) v;
     }
 
     @Override public Tensor indexSelect(Tensor x, int dim, Tensor index) {
