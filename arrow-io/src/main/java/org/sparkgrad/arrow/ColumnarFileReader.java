@@ -98,8 +98,8 @@ final class ColumnarFileReader implements AutoCloseable {
                 }
                 case ARROW_STREAM: {
                     this.footer = null;
-                    ArrowStreamReader r = new ArrowStreamReader(
-                            new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16), allocator);
+                    ArrowStreamReader r = new ArrowStreamReader(new CheckedMessageReader(
+                            new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16), allocator), allocator);
                     this.reader = r;
                     this.schema = r.getVectorSchemaRoot().getSchema();
                     break;
@@ -186,35 +186,7 @@ final class ColumnarFileReader implements AutoCloseable {
                     java.nio.ByteBuffer fb = meta.position(prefix).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN)
                             .asReadOnlyBuffer();
                     org.apache.arrow.flatbuf.Message m = org.apache.arrow.flatbuf.Message.getRootAsMessage(fb);
-                    if (m.headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
-                        throw new IllegalArgumentException("not a record batch message (header type "
-                                + m.headerType() + ")");
-                    }
-                    org.apache.arrow.flatbuf.RecordBatch rb = (org.apache.arrow.flatbuf.RecordBatch) m
-                            .header(new org.apache.arrow.flatbuf.RecordBatch());
-                    if (rb == null || rb.length() < 0 || rb.length() > Integer.MAX_VALUE) {
-                        throw new IllegalArgumentException("bad record batch header");
-                    }
-                    for (int i = 0; i < rb.nodesLength(); i++) {
-                        org.apache.arrow.flatbuf.FieldNode n = rb.nodes(i);
-                        if (n.length() < 0 || n.length() > Integer.MAX_VALUE || n.nullCount() < 0
-                                || n.nullCount() > n.length()) {
-                            throw new IllegalArgumentException("bad field node " + i);
-                        }
-                    }
-                    for (int i = 0; i < rb.buffersLength(); i++) {
-                        org.apache.arrow.flatbuf.Buffer buf = rb.buffers(i);
-                        if (buf.offset() < 0 || buf.length() < 0 || buf.offset() + buf.length() > blk.getBodyLength()) {
-                            throw new IllegalArgumentException("buffer " + i + " outside the body");
-                        }
-                    }
-                    for (int i = 0; i < rb.variadicBufferCountsLength(); i++) {
-                        rb.variadicBufferCounts(i);
-                    }
-                    if (rb.compression() != null) {
-                        rb.compression().codec();
-                    }
-                    rows[b] = rb.length();
+                    rows[b] = checkRecordBatch(m, blk.getBodyLength());
                 } catch (IOException | RuntimeException e) {
                     throw new ArrowDataException("corrupt record batch metadata: " + e, file, null, -1, b, e);
                 }
@@ -223,6 +195,87 @@ final class ColumnarFileReader implements AutoCloseable {
             throw new ArrowDataException("cannot read record batch metadata: " + e.getMessage(), file, null, -1, -1, e);
         }
         return rows;
+    }
+
+    /**
+     * Checks a record batch message the way Arrow reads it (header type, field nodes, buffers inside a body of
+     * {@code bodyLength} bytes, variadic counts, compression) and returns its row count.
+     *
+     * @throws IllegalArgumentException (or the flatbuffer's own RuntimeException) if the metadata is corrupt
+     */
+    static long checkRecordBatch(org.apache.arrow.flatbuf.Message m, long bodyLength) {
+        if (m.headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
+            throw new IllegalArgumentException("not a record batch message (header type " + m.headerType() + ")");
+        }
+        return checkRecordBatch((org.apache.arrow.flatbuf.RecordBatch) m.header(new org.apache.arrow.flatbuf.RecordBatch()),
+                bodyLength);
+    }
+
+    private static long checkRecordBatch(org.apache.arrow.flatbuf.RecordBatch rb, long bodyLength) {
+        if (rb == null || rb.length() < 0 || rb.length() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bad record batch header");
+        }
+        for (int i = 0; i < rb.nodesLength(); i++) {
+            org.apache.arrow.flatbuf.FieldNode n = rb.nodes(i);
+            if (n.length() < 0 || n.length() > Integer.MAX_VALUE || n.nullCount() < 0 || n.nullCount() > n.length()) {
+                throw new IllegalArgumentException("bad field node " + i);
+            }
+        }
+        for (int i = 0; i < rb.buffersLength(); i++) {
+            org.apache.arrow.flatbuf.Buffer buf = rb.buffers(i);
+            if (buf.offset() < 0 || buf.length() < 0 || buf.offset() + buf.length() > bodyLength) {
+                throw new IllegalArgumentException("buffer " + i + " outside the body");
+            }
+        }
+        for (int i = 0; i < rb.variadicBufferCountsLength(); i++) {
+            rb.variadicBufferCounts(i);
+        }
+        if (rb.compression() != null) {
+            rb.compression().codec();
+        }
+        return rb.length();
+    }
+
+    /**
+     * An IPC stream message reader that checks each record (or dictionary) batch's metadata against its body before
+     * Arrow deserializes it, and refuses messages of any other type after the first (the schema): Arrow Java's stream reader keeps (leaks) the message body when the metadata does not parse, so
+     * a corrupt batch is refused here and its body released.
+     */
+    private static final class CheckedMessageReader extends org.apache.arrow.vector.ipc.message.MessageChannelReader {
+        private long messages;
+
+        CheckedMessageReader(java.io.InputStream in, BufferAllocator allocator) {
+            super(new org.apache.arrow.vector.ipc.ReadChannel(java.nio.channels.Channels.newChannel(in)), allocator);
+        }
+
+        @Override
+        public org.apache.arrow.vector.ipc.message.MessageResult readNext() throws IOException {
+            org.apache.arrow.vector.ipc.message.MessageResult r = super.readNext();
+            if (r != null) {
+                org.apache.arrow.memory.ArrowBuf body = r.getBodyBuffer();
+                org.apache.arrow.flatbuf.Message m = r.getMessage();
+                try {
+                    byte type = m.headerType();
+                    if (type == org.apache.arrow.flatbuf.MessageHeader.DictionaryBatch) {
+                        org.apache.arrow.flatbuf.DictionaryBatch db = (org.apache.arrow.flatbuf.DictionaryBatch) m
+                                .header(new org.apache.arrow.flatbuf.DictionaryBatch());
+                        if (db == null) {
+                            throw new IllegalArgumentException("bad dictionary batch header");
+                        }
+                        checkRecordBatch(db.data(), m.bodyLength());
+                    } else if (type != org.apache.arrow.flatbuf.MessageHeader.Schema || messages > 0) {
+                        checkRecordBatch(m, m.bodyLength());
+                    }
+                    messages++;
+                } catch (RuntimeException e) {
+                    if (body != null) {
+                        body.close();
+                    }
+                    throw new IOException("corrupt record batch metadata: " + e, e);
+                }
+            }
+            return r;
+        }
     }
 
     /** Row of the file at which the batch last loaded by {@link #next()} starts. */

@@ -420,6 +420,54 @@ class ArrowTensorReaderTest {
         }
     }
 
+    /**
+     * The same for an IPC stream: corrupt record batch metadata is an ArrowDataException naming the file and leaks
+     * nothing (Arrow Java's stream reader keeps the message body when the batch metadata does not parse).
+     */
+    @Test
+    void corruptIpcStreamRecordBatchMetadataLeaksNothing() throws Exception {
+        Path src = tmp.resolve("src.arrows");
+        try (TensorWriter w = TensorWriter.builder(src).column("x", DType.FLOAT32, 2).column("id", DType.INT64)
+                .rowGroupRows(50).allocator(al).build()) {
+            w.write(Tensor.fromArray(new float[400], 200, 2), Tensor.fromArray(new long[200], 200));
+        }
+        byte[] all = Files.readAllBytes(src);
+        // walk the stream's messages (continuation, length, flatbuffer, body) to the second record batch
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int pos = 0, metaStart = -1, metaLen = -1;
+        for (int msg = 0; msg < 3; msg++) {
+            int len = bb.getInt(pos);
+            int prefix = 4;
+            if (len == -1) {
+                len = bb.getInt(pos + 4);
+                prefix = 8;
+            }
+            java.nio.ByteBuffer fb = java.nio.ByteBuffer.wrap(all, pos + prefix, len).slice()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long body = org.apache.arrow.flatbuf.Message.getRootAsMessage(fb).bodyLength();
+            metaStart = pos + prefix;
+            metaLen = len;
+            pos += prefix + len + (int) body;
+        }
+        int checked = 0;
+        for (int at = metaStart; at + 8 <= metaStart + metaLen; at += 2) {
+            byte[] b = all.clone();
+            for (int i = at; i < at + 8; i++) {
+                b[i] = (byte) ~b[i];
+            }
+            Path p = tmp.resolve("c" + at + ".arrows");
+            Files.write(p, b);
+            try (ArrowTensorReader r = ArrowTensorReader.builder(p).columns("x", "id").allocator(al).build()) {
+                r.forEach(x -> { });
+            } catch (ArrowDataException e) {
+                assertEquals(p.toString(), e.file());
+                checked++;
+            }
+            assertEquals(0, al.getAllocatedMemory(), "leak after flipping bytes at " + at);
+        }
+        assertTrue(checked > 0, "no corruption was detected at all");
+    }
+
     @Test
     void missingPath() {
         Path p = tmp.resolve("nope.parquet");
