@@ -56,7 +56,7 @@ final class CpuKernels {
         switch (op) {
             case RELU:
                 if (FastMath.VECTOR) VectorEltwise.reluBackward(g, go, x, xo, r, from, to);
-                else for (int i = from; i < to; i++) r[i] = x[xo + i] > 0 ? g[go + i] : 0f;
+                else for (int i = from; i < to; i++) r[i] = x[xo + i] <= 0 ? 0f : g[go + i]; // NaN passes the gradient, as PyTorch
                 return;
             case NEG:
                 for (int i = from; i < to; i++) r[i] = -g[go + i];

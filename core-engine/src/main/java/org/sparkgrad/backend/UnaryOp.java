@@ -37,8 +37,12 @@ public enum UnaryOp {
     /** Numerically stable logistic function. */
     SIGMOID { public double apply(double x, double a, double b) { return sigmoid(x); }
           public double derivative(double x, double y, double a, double b) { return y * (1 - y); } },
-    RELU { public double apply(double x, double a, double b) { return x > 0 ? x : 0; }
-          public double derivative(double x, double y, double a, double b) { return x > 0 ? 1 : 0; } },
+    /**
+     * {@code max(x, 0)} with NaN propagated (PyTorch's {@code clamp_min}); derivative 0 where {@code x <= 0} (so 0 at
+     * the kink) and 1 elsewhere, NaN included (PyTorch's {@code threshold_backward}: {@code x <= 0 ? 0 : grad}).
+     */
+    RELU { public double apply(double x, double a, double b) { return x > 0 || x != x ? x : 0; }
+          public double derivative(double x, double y, double a, double b) { return x <= 0 ? 0 : 1; } },
     /** {@code a} = negative_slope. */
     LEAKY_RELU { public double apply(double x, double a, double b) { return x > 0 ? x : a * x; }
           public double derivative(double x, double y, double a, double b) { return x > 0 ? 1 : a; } },

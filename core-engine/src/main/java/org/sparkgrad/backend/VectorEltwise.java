@@ -25,15 +25,15 @@ final class VectorEltwise {
         for (; i < to; i++) out[i] = Math.max(in[off + i], 0f);
     }
 
-    /** {@code r[i] = x[xo + i] > 0 ? g[go + i] : 0} for {@code i} in {@code [from, to)} (NaN input: 0). */
+    /** {@code r[i] = x[xo + i] <= 0 ? 0 : g[go + i]} for {@code i} in {@code [from, to)} (NaN input passes g, as PyTorch's threshold_backward). */
     static void reluBackward(float[] g, int go, float[] x, int xo, float[] r, int from, int to) {
         int i = from, ub = from + S.loopBound(to - from);
         FloatVector zero = FloatVector.zero(S);
         for (; i < ub; i += VL) {
             FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            zero.blend(FloatVector.fromArray(S, g, go + i), xv.compare(VectorOperators.GT, 0f)).intoArray(r, i);
+            FloatVector.fromArray(S, g, go + i).blend(zero, xv.compare(VectorOperators.LE, 0f)).intoArray(r, i);
         }
-        for (; i < to; i++) r[i] = x[xo + i] > 0 ? g[go + i] : 0f;
+        for (; i < to; i++) r[i] = x[xo + i] <= 0 ? 0f : g[go + i];
     }
 
     /** {@code y[yo + i] += alpha * x[xo + i]} for {@code i} in {@code [0, n)}, the product rounded before the add. */

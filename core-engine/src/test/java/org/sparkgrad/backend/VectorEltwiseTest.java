@@ -36,7 +36,7 @@ class VectorEltwiseTest {
             assertArrayEquals(b, a, "relu n=" + n);
             float[] r1 = new float[n], r2 = new float[n];
             VectorEltwise.reluBackward(g, 3, x, 2, r1, 0, Math.max(0, n - 3));
-            for (int i = 0; i < Math.max(0, n - 3); i++) r2[i] = x[2 + i] > 0 ? g[3 + i] : 0f;
+            for (int i = 0; i < Math.max(0, n - 3); i++) r2[i] = x[2 + i] <= 0 ? 0f : g[3 + i];
             assertArrayEquals(r2, r1, "relu backward n=" + n);
         }
     }
