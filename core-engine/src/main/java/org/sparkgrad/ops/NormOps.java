@@ -170,8 +170,16 @@ public final class NormOps {
         if (!training && runningMean == null) {
             throw new IllegalArgumentException("batch_norm: running_mean and running_var must be defined in evaluation mode");
         }
-        if (training && x.numel() / Math.max(1, c) <= 1) {
+        if (training && c > 0 && x.numel() / c == 1) {
             throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size " + Shape.str(x.shapeRef()));
+        }
+        if (x.numel() == 0) {
+            // PyTorch (_batch_norm_impl_index): an empty input gives an empty output, input.clone() * weight[0] + bias[0],
+            // and leaves the running statistics untouched
+            Tensor out = x.clone();
+            if (weight != null && weight.numel() > 0) out = out.mul(weight.select(0, 0));
+            if (bias != null && bias.numel() > 0) out = out.add(bias.select(0, 0));
+            return out;
         }
         Tensor[] r = x.backend().batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
         if (training) {

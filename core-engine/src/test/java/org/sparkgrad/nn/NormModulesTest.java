@@ -133,4 +133,30 @@ class NormModulesTest {
         assertEquals(DType.FLOAT64, y.dtype());
         assertEquals(1, bn.numBatchesTracked().item(), 0);
     }
+
+    /**
+     * PyTorch 2.x: {@code F.batch_norm} only rejects exactly one value per channel in training
+     * ({@code _verify_batch_size}: {@code size[0] * prod(size[2:]) == 1}); an empty batch goes through
+     * {@code _batch_norm_impl_index}, which returns an empty output and leaves the running statistics alone (the
+     * module still counts the batch in {@code num_batches_tracked}).
+     */
+    @Test
+    void batchNormOfAnEmptyBatchGivesAnEmptyOutputAndKeepsTheRunningStatistics() {
+        BatchNorm1d bn = new BatchNorm1d(3);
+        bn.to(DType.FLOAT64);
+        Tensor x = Tensor.zeros(DType.FLOAT64, 0, 3).requiresGrad_(true);
+        Tensor y = bn.forward(x);
+        assertArrayEquals(new int[] {0, 3}, y.shape());
+        assertArrayEquals(new double[] {0, 0, 0}, bn.runningMean().toDoubleArray(), 0);
+        assertArrayEquals(new double[] {1, 1, 1}, bn.runningVar().toDoubleArray(), 0);
+        assertEquals(1, bn.numBatchesTracked().item(), 0);
+        y.sum().backward();
+        assertArrayEquals(new int[] {0, 3}, x.grad().shape());
+        BatchNorm2d bn2 = new BatchNorm2d(2);
+        assertArrayEquals(new int[] {0, 2, 4, 4}, bn2.forward(Tensor.zeros(0, 2, 4, 4)).shape());
+        bn2.eval();
+        assertArrayEquals(new int[] {0, 2, 4, 4}, bn2.forward(Tensor.zeros(0, 2, 4, 4)).shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BatchNorm2d(2).forward(Tensor.zeros(1, 2, 1, 1)));
+        assertTrue(e.getMessage().contains("more than 1 value per channel"), e.getMessage());
+    }
 }
