@@ -24,11 +24,21 @@ public final class F {
 
     /**
      * Embedding lookup: int64 indices {@code (*)} into weight {@code (V, D)} giving {@code (*, D)}; the row
-     * {@code paddingIdx} (may be null) receives no gradient.
+     * {@code paddingIdx} (may be null; negative counts from the end, as PyTorch) receives no gradient.
      *
      * @throws IndexOutOfBoundsException for an index outside [0, V)
+     * @throws IllegalArgumentException  for a {@code paddingIdx} outside [-V, V)
      */
-    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
+    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx0) {
+        Integer paddingIdx = paddingIdx0;
+        if (paddingIdx != null && weight.dim() == 2) {
+            // F.embedding: padding_idx must be within [-num_embeddings, num_embeddings); a negative one counts from the end
+            int v = weight.size(0);
+            if (paddingIdx >= v || paddingIdx < -v) {
+                throw new IllegalArgumentException("embedding: padding_idx " + paddingIdx + " must be within num_embeddings " + v);
+            }
+            if (paddingIdx < 0) paddingIdx += v;
+        }
         if (indices.dtype() != DType.INT64) {
             throw new IllegalArgumentException("embedding: expected indices of dtype int64, got " + indices.dtype().torchName());
         }
@@ -50,10 +60,11 @@ public final class F {
         outShape[indices.dim()] = weight.size(1);
         Tensor out = new Tensor(rows.storage(), outShape);
         int[] ws = weight.shape();
+        final Integer pad = paddingIdx;
         return Function.record("embedding", out, weight, (ctx, g) -> {
             Tensor gw = Tensor.zeros(g.dtype(), g.device(), ws);
             gw.backend().indexAdd(gw, 0, ctx.saved(0), g.reshape(-1, ws[1]));
-            if (paddingIdx != null) gw.backend().fill(gw.select(0, paddingIdx), 0);
+            if (pad != null) gw.backend().fill(gw.select(0, pad), 0);
             return new Tensor[] {gw};
         }, flat);
     }

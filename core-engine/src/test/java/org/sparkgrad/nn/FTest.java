@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Generator;
 import org.sparkgrad.tensor.Tensor;
 
@@ -39,5 +40,27 @@ class FTest {
                 () -> F.embedding(Tensor.fromArray(new long[] {4}, 1), e.weight, null));
         assertTrue(big.getMessage().contains("4"), big.getMessage());
         assertArrayEquals(new int[] {1, 2, 2}, e.forward(Tensor.fromArray(new long[] {0, 3}, 1, 2)).shape());
+    }
+
+    /**
+     * {@code F.embedding}: padding_idx must lie in [-num_embeddings, num_embeddings) (checked when called, not at
+     * backward), and a negative one counts from the end, so -1 zeroes the gradient of the last row.
+     */
+    @Test
+    void embeddingPaddingIdxIsCheckedUpFrontAndMayBeNegative() {
+        Tensor w = Tensor.ones(DType.FLOAT64, 3, 2).requiresGrad_(true);
+        Tensor idx = Tensor.fromArray(new long[] {2, 1, 2, 0}, 4);
+        assertThrows(IllegalArgumentException.class, () -> F.embedding(idx, w, 3));
+        assertThrows(IllegalArgumentException.class, () -> F.embedding(idx, w, -4));
+        F.embedding(idx, w, -1).sum().backward();
+        assertArrayEquals(new double[] {1, 1, 1, 1, 0, 0}, w.grad().toDoubleArray(), 0);
+        w.setGrad(null);
+        F.embedding(idx, w, null).mul(F.embedding(idx, w, null)).sum().backward();
+        assertArrayEquals(new double[] {2, 2, 2, 2, 4, 4}, w.grad().toDoubleArray(), 0);
+        // off the padding row the gradient is the derivative (the padding row's zero is a convention, not a derivative)
+        org.sparkgrad.autograd.GradCheck.Result r = org.sparkgrad.autograd.GradCheck.check(
+                t -> F.embedding(Tensor.fromArray(new long[] {2, 0, 2}, 3), t[0], 1).square().sum(),
+                Tensor.randn(new Generator(3), 3, 2).to(DType.FLOAT64).requiresGrad_(true));
+        assertTrue(r.ok, r.message);
     }
 }
