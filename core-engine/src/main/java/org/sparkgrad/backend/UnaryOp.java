@@ -46,9 +46,13 @@ public enum UnaryOp {
     /** {@code a} = negative_slope. */
     LEAKY_RELU { public double apply(double x, double a, double b) { return x > 0 ? x : a * x; }
           public double derivative(double x, double y, double a, double b) { return x > 0 ? 1 : a; } },
-    /** {@code a} = alpha: {@code x > 0 ? x : alpha * (exp(x) - 1)}. */
+    /**
+     * {@code a} = alpha: {@code x > 0 ? x : alpha * (exp(x) - 1)}; derivative {@code alpha * exp(x)} for {@code x <= 0}
+     * (alpha at 0), computed directly as PyTorch's {@code elu_backward} does, not as {@code y + alpha}, which cancels
+     * to 0 for very negative x.
+     */
     ELU { public double apply(double x, double a, double b) { return x > 0 ? x : a * Math.expm1(x); }
-          public double derivative(double x, double y, double a, double b) { return x > 0 ? 1 : y + a; } },
+          public double derivative(double x, double y, double a, double b) { return x > 0 ? 1 : a * Math.exp(x); } },
     /** Exact GELU {@code x * Phi(x)} with the error function. */
     GELU { public double apply(double x, double a, double b) { return 0.5 * x * (1 + MathUtil.erf(x / Math.sqrt(2))); }
           public double derivative(double x, double y, double a, double b) {

@@ -43,4 +43,28 @@ class ActivationsTest {
         GradCheck.Result r = GradCheck.check(t -> t[0].relu().mul(t[0]), x);
         assertTrue(r.ok, r.message);
     }
+
+    /**
+     * PyTorch's {@code elu_backward} (is_result=false): {@code x <= 0 ? grad * alpha * exp(x) : grad}, so the gradient
+     * keeps its relative precision for very negative x (where {@code y + alpha} cancels), and is alpha at 0.
+     */
+    @Test
+    void eluGradientIsAlphaExpXForNonPositiveX() {
+        double alpha = 0.7;
+        double[] xs = {-40, -20, -1.5, 0, 0.3};
+        Tensor x = Tensor.fromArray(xs, xs.length).requiresGrad_(true);
+        x.elu(alpha).sum().backward();
+        double[] g = x.grad().toDoubleArray();
+        for (int i = 0; i < xs.length; i++) {
+            double expect = xs[i] > 0 ? 1 : alpha * Math.exp(xs[i]);
+            assertEquals(expect, g[i], 1e-12 * expect, "elu' at " + xs[i]);
+        }
+        Tensor x32 = Tensor.fromArray(new float[] {-30f, -12f}, 2).requiresGrad_(true);
+        x32.elu(alpha).sum().backward();
+        assertEquals(alpha * Math.exp(-30), x32.grad().toDoubleArray()[0], 1e-6 * alpha * Math.exp(-30));
+        assertEquals(alpha * Math.exp(-12), x32.grad().toDoubleArray()[1], 1e-6 * alpha * Math.exp(-12));
+        GradCheck.Result r = GradCheck.check(t -> t[0].elu(alpha).square(),
+                Tensor.fromArray(new double[] {-3.1, -0.4, 0.6, 1.7, -8.0}, 5).requiresGrad_(true));
+        assertTrue(r.ok, r.message);
+    }
 }
