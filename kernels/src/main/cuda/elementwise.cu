@@ -65,7 +65,7 @@ __device__ __forceinline__ T sg_unary_op(int op, T x, T a, T b) {
 template <typename T>
 __device__ __forceinline__ T sg_unary_grad_op(int op, T g, T s, T a, T b) {
     switch (op) {
-        case SG_G_RELU: return s > T(0) ? g : T(0);
+        case SG_G_RELU: return s <= T(0) ? T(0) : g;  // threshold_backward: a NaN input passes the gradient
         case SG_G_SIGMOID: return g * s * (T(1) - s);
         case SG_G_TANH: return g * (T(1) - s * s);
         case SG_G_GELU: {
