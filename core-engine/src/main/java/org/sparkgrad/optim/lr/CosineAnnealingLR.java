@@ -42,8 +42,10 @@ public final class CosineAnnealingLR extends LRScheduler {
         if (lastEpoch == 0) return lr;
         if (stepCount == 1 && lastEpoch > 0) return closedFormLr();
         if (Math.floorMod(lastEpoch - 1 - tMax, 2 * tMax) == 0) {
-            for (int i = 0; i < lr.length; i++) lr[i] = lr[i] + (baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax)) / 2;
-            return lr;
+            // PyTorch zips base_lrs with the groups here: a group added after construction keeps its rate
+            double[] r = java.util.Arrays.copyOf(lr, Math.min(lr.length, baseLrs.length));
+            for (int i = 0; i < r.length; i++) r[i] = r[i] + (baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax)) / 2;
+            return r;
         }
         double ratio = (1 + Math.cos(Math.PI * lastEpoch / tMax)) / (1 + Math.cos(Math.PI * (lastEpoch - 1) / tMax));
         for (int i = 0; i < lr.length; i++) lr[i] = ratio * (lr[i] - etaMin) + etaMin;

@@ -205,4 +205,22 @@ class LRSchedulerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StepLR(opt, 3, 0.1, 4));
         assertTrue(e.getMessage().contains("initial_lr"), e.getMessage());
     }
+
+    /**
+     * A group added after the scheduler was built has no base lr: PyTorch's CosineAnnealingLR.get_lr zips
+     * base_lrs with the groups in its restart branch ((epoch - 1 - T_max) % (2 T_max) == 0), so the extra
+     * group keeps its rate there, and scales it by the cosine ratio on the other epochs.
+     */
+    @Test
+    void cosineWithAGroupAddedLater() {
+        SGD opt = sgd(0.8);
+        CosineAnnealingLR cos = new CosineAnnealingLR(opt, 2);
+        opt.addParamGroup(new ParamGroup(List.of(Tensor.zeros(DType.FLOAT64, 1).requiresGrad_(true))).set("lr", 1.0));
+        cos.step();   // epoch 1: ratio (1 + cos(pi / 2)) / (1 + cos(0)) = 1/2
+        assertArrayEquals(new double[] {0.4, 0.5}, cos.getLastLr(), 1e-15);
+        cos.step();   // epoch 2: ratio (1 + cos(pi)) / (1 + cos(pi / 2)) = 0
+        assertArrayEquals(new double[] {0.0, 0.0}, cos.getLastLr(), 1e-15);
+        cos.step();   // epoch 3: restart branch, lr + base_lr (1 - cos(pi / 2)) / 2 for the first group only
+        assertArrayEquals(new double[] {0.4, 0.0}, cos.getLastLr(), 1e-15);
+    }
 }
