@@ -41,6 +41,8 @@ public final class ReduceLROnPlateau {
     private ThresholdMode thresholdMode = ThresholdMode.REL;
     private int cooldown;
     private double[] minLrs;
+    /** The scalar min_lr that also applies to groups added later; null when min_lr was given per group. */
+    private Double defaultMinLr = 0.0;
     private double eps = 1e-8;
     private double best;
     private int numBadEpochs;
@@ -107,9 +109,10 @@ public final class ReduceLROnPlateau {
         return this;
     }
 
-    /** Lower bound of every group's rate (default 0). */
+    /** Lower bound of every group's rate (default 0), including groups added to the optimizer later. */
     public ReduceLROnPlateau minLr(double m) {
         java.util.Arrays.fill(minLrs, m);
+        defaultMinLr = m;
         return this;
     }
 
@@ -123,6 +126,7 @@ public final class ReduceLROnPlateau {
             throw new IllegalArgumentException("expected " + minLrs.length + " min_lrs, got " + perGroup.length);
         }
         minLrs = perGroup.clone();
+        defaultMinLr = null;
         return this;
     }
 
@@ -158,11 +162,24 @@ public final class ReduceLROnPlateau {
         return thresholdMode == ThresholdMode.REL ? a > b * (threshold + 1) : a > b + threshold;
     }
 
+    /**
+     * As PyTorch's {@code _reduce_lr}: when groups were added since the bounds were set, a scalar min_lr is
+     * applied to all groups, per-group bounds are an error.
+     */
     private void reduceLr() {
         List<ParamGroup> groups = optimizer.paramGroups();
+        if (groups.size() != minLrs.length) {
+            if (defaultMinLr == null) {
+                throw new IllegalStateException("The number of param groups in the optimizer (" + groups.size() + ") differs from when "
+                        + "ReduceLROnPlateau was given per-group min_lrs (" + minLrs.length + "), usually due to a new param group being "
+                        + "added to the optimizer; set minLr again for every group");
+            }
+            minLrs = new double[groups.size()];
+            java.util.Arrays.fill(minLrs, defaultMinLr);
+        }
         for (int i = 0; i < groups.size(); i++) {
             double old = groups.get(i).lr();
-            double nw = Math.max(old * factor, i < minLrs.length ? minLrs[i] : 0);
+            double nw = Math.max(old * factor, minLrs[i]);
             if (old - nw > eps) groups.get(i).set("lr", nw);
         }
     }
@@ -197,6 +214,7 @@ public final class ReduceLROnPlateau {
         m.put("cooldown", cooldown);
         m.put("cooldown_counter", cooldownCounter);
         m.put("min_lrs", LRScheduler.toList(minLrs));
+        m.put("default_min_lr", defaultMinLr);
         m.put("eps", eps);
         m.put("best", best);
         m.put("num_bad_epochs", numBadEpochs);
@@ -219,6 +237,11 @@ public final class ReduceLROnPlateau {
         cooldown = LRScheduler.intOf(m, "cooldown");
         cooldownCounter = LRScheduler.intOf(m, "cooldown_counter");
         minLrs = LRScheduler.doubles(m, "min_lrs");
+        if (m.containsKey("default_min_lr")) {
+            Object d = m.get("default_min_lr");
+            if (d != null && !(d instanceof Number)) throw new IllegalArgumentException("scheduler state 'default_min_lr' is not a number: " + d);
+            defaultMinLr = d == null ? null : ((Number) d).doubleValue();
+        }
         eps = LRScheduler.doubleOf(m, "eps");
         best = LRScheduler.doubleOf(m, "best");
         numBadEpochs = LRScheduler.intOf(m, "num_bad_epochs");

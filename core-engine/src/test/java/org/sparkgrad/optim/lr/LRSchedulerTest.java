@@ -223,4 +223,24 @@ class LRSchedulerTest {
         cos.step();   // epoch 3: restart branch, lr + base_lr (1 - cos(pi / 2)) / 2 for the first group only
         assertArrayEquals(new double[] {0.4, 0.0}, cos.getLastLr(), 1e-15);
     }
+
+    /**
+     * PyTorch's ReduceLROnPlateau._reduce_lr: a scalar min_lr (default_min_lr) also bounds groups added to the
+     * optimizer after construction; per-group min_lrs of the wrong length are an error.
+     */
+    @Test
+    void reduceOnPlateauScalarMinLrCoversGroupsAddedLater() {
+        SGD opt = sgd(1.0);
+        ReduceLROnPlateau s = new ReduceLROnPlateau(opt).factor(0.1).patience(0).minLr(0.3);
+        opt.addParamGroup(new ParamGroup(List.of(Tensor.zeros(DType.FLOAT64, 1).requiresGrad_(true))).set("lr", 1.0));
+        s.step(1.0);
+        s.step(1.0);   // a bad epoch, more than patience 0: max(1.0 * 0.1, 0.3) for both groups
+        assertArrayEquals(new double[] {0.3, 0.3}, s.getLastLr(), 0.0);
+
+        SGD opt2 = sgd(1.0);
+        ReduceLROnPlateau perGroup = new ReduceLROnPlateau(opt2).patience(0).minLr(new double[] {0.2});
+        opt2.addParamGroup(new ParamGroup(List.of(Tensor.zeros(DType.FLOAT64, 1).requiresGrad_(true))).set("lr", 1.0));
+        perGroup.step(1.0);
+        assertThrows(IllegalStateException.class, () -> perGroup.step(1.0));
+    }
 }
