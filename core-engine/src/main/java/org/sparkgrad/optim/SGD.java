@@ -18,11 +18,21 @@ import org.sparkgrad.tensor.Tensor;
  * Nesterov momentum as formulated by Sutskever et al. (2013), "On the importance of initialization and
  * momentum in deep learning". State per parameter: {@code momentum_buffer} (when momentum != 0).
  *
- * <p>Options (keys of {@link ParamGroup}): {@code lr} (required, no default), {@code momentum} 0,
+ * <p>Options (keys of {@link ParamGroup}): {@code lr} 1e-3 (PyTorch 2.x's default; 1.13 had none), {@code momentum} 0,
  * {@code dampening} 0, {@code weight_decay} 0, {@code nesterov} false, {@code maximize} false.
  * <pre>{@code new SGD(model.parameters(), 0.1).momentum(0.9).nesterov(true).weightDecay(5e-4)}</pre>
  */
 public final class SGD extends Optimizer {
+
+    /** SGD over {@code params} with PyTorch 2.x's default learning rate 1e-3. */
+    public SGD(Iterable<Tensor> params) {
+        this(params, 1e-3);
+    }
+
+    /** SGD over parameter groups; groups without their own {@code lr} get PyTorch 2.x's default 1e-3. */
+    public SGD(List<ParamGroup> groups) {
+        this(groups, 1e-3);
+    }
 
     /**
      * SGD over {@code params} with learning rate {@code lr}.

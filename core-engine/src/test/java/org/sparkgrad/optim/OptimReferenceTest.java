@@ -222,4 +222,17 @@ class OptimReferenceTest {
         assertEquals(DType.FLOAT64, base.dtype());
     }
 
+    /** torch.optim.SGD of PyTorch 2.x defaults lr to 1e-3 (the signature {@code lr=1e-3}). */
+    @Test
+    void sgdDefaultLearningRate() {
+        Tensor p = Tensor.fromArray(new double[] {1, 2}, 2).requiresGrad_(true);
+        SGD opt = new SGD(List.of(p));
+        assertEquals(1e-3, opt.paramGroups().get(0).lr(), 0.0);
+        p.setGrad(Tensor.fromArray(new double[] {10, -20}, 2));
+        opt.step();
+        assertEquals(1 - 1e-3 * 10, p.toDoubleArray()[0], 1e-15);
+        assertEquals(2 + 1e-3 * 20, p.toDoubleArray()[1], 1e-15);
+        SGD grouped = new SGD(List.of(new ParamGroup(List.of(Tensor.zeros(DType.FLOAT64, 1).requiresGrad_(true)))));
+        assertEquals(1e-3, grouped.paramGroups().get(0).lr(), 0.0);
+    }
 }
