@@ -88,21 +88,27 @@ public abstract class LRScheduler {
     public void step() {
         stepCount++;
         lastEpoch++;
-        apply(computeLr());
+        applyLrs(computeLr());
     }
 
     /**
      * Jumps to {@code epoch} and sets each group's learning rate from the closed form (the chainable form
-     * when there is none), like PyTorch's deprecated {@code step(epoch)}.
+     * when there is none), like PyTorch's deprecated {@code scheduler.step(epoch)}
+     * ({@code LRScheduler.step}/{@code _update_lr} with an epoch: {@code last_epoch = epoch}, then
+     * {@code _get_closed_form_lr()} where the scheduler has one, else {@code get_lr()}).
      */
-    protected void step(int epoch) {
+    public void step(int epoch) {
         stepCount++;
         lastEpoch = epoch;
         double[] v = closedFormLr();
-        apply(v != null ? v : computeLr());
+        applyLrs(v != null ? v : computeLr());
     }
 
-    private void apply(double[] lrs) {
+    /**
+     * Writes {@code lrs[i]} into group {@code i}'s {@code lr} (for the first {@code min(lrs.length, groups)}
+     * groups, as PyTorch's {@code zip}) and records the groups' rates as the last learning rates.
+     */
+    protected final void applyLrs(double[] lrs) {
         List<ParamGroup> groups = optimizer.paramGroups();
         for (int i = 0; i < Math.min(lrs.length, groups.size()); i++) groups.get(i).set("lr", lrs[i]);
         lastLr = currentLrs();

@@ -68,8 +68,8 @@ public final class SequentialLR extends LRScheduler {
         setLastLr(s.getLastLr());
     }
 
-    /** Epoch jumps are not supported by SequentialLR (as in PyTorch). */
-    @Override protected void step(int epoch) {
+    /** Epoch jumps are not supported by SequentialLR (its PyTorch {@code step()} takes no epoch). */
+    @Override public void step(int epoch) {
         throw new UnsupportedOperationException("SequentialLR does not support step(epoch)");
     }
 
