@@ -7,7 +7,7 @@ import org.sparkgrad.tensor.Tensor;
 
 /**
  * Adagrad (Duchi, Hazan &amp; Singer 2011, "Adaptive Subgradient Methods for Online Learning and Stochastic
- * Optimization"), exactly as {@code torch.optim.Adagrad} of PyTorch 1.13 ({@code foreach=False}, dense
+ * Optimization"), exactly as {@code torch.optim.Adagrad} of PyTorch 1.13 and 2.x ({@code foreach=False}, dense
  * gradients). Per parameter, at step {@code t} with gradient {@code g} (negated when {@code maximize}):
  * <pre>
  *   g = g + weight_decay * p                     (if weight_decay != 0)

@@ -6,7 +6,7 @@ import org.sparkgrad.tensor.Tensor;
 /**
  * Adam (Kingma &amp; Ba 2015, "Adam: A Method for Stochastic Optimization"), with the AMSGrad variant (Reddi et
  * al. 2018, "On the Convergence of Adam and Beyond") and L2 weight decay added to the gradient, exactly as
- * {@code torch.optim.Adam} of PyTorch 1.13 ({@code foreach=False}). Per parameter, at step {@code t} with
+ * {@code torch.optim.Adam} of PyTorch 1.13 and 2.x ({@code foreach=False}). Per parameter, at step {@code t} with
  * gradient {@code g} (negated when {@code maximize}):
  * <pre>
  *   g = g + weight_decay * p                                   (if weight_decay != 0)

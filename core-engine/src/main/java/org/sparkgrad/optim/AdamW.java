@@ -5,7 +5,7 @@ import org.sparkgrad.tensor.Tensor;
 
 /**
  * AdamW: Adam with decoupled weight decay (Loshchilov &amp; Hutter 2019, "Decoupled Weight Decay
- * Regularization"), exactly as {@code torch.optim.AdamW} of PyTorch 1.13 ({@code foreach=False}). Per
+ * Regularization"), exactly as {@code torch.optim.AdamW} of PyTorch 1.13 and 2.x ({@code foreach=False}). Per
  * parameter, at step {@code t}: first {@code p = p * (1 - lr * weight_decay)}, then the {@link Adam} update
  * without L2 term (AMSGrad and maximize as in Adam).
  *

@@ -6,7 +6,7 @@ import org.sparkgrad.autograd.GradMode;
 import org.sparkgrad.tensor.Tensor;
 
 /**
- * Gradient clipping, as {@code torch.nn.utils.clip_grad_norm_} and {@code clip_grad_value_} (PyTorch 1.13).
+ * Gradient clipping, as {@code torch.nn.utils.clip_grad_norm_} and {@code clip_grad_value_} (PyTorch 1.13 and 2.x).
  * Both modify the parameters' {@code grad()} in place and skip parameters without a gradient.
  */
 public final class ClipGrad {

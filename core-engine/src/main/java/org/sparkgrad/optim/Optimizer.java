@@ -13,7 +13,7 @@ import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Tensor;
 
 /**
- * Base class of the optimizers, modelled on {@code torch.optim.Optimizer} (PyTorch 1.13).
+ * Base class of the optimizers, modelled on {@code torch.optim.Optimizer} (PyTorch 1.13 and 2.x).
  *
  * <p>An optimizer holds {@link ParamGroup parameter groups} (parameters plus options such as {@code lr}) and
  * per-parameter state (momentum buffers, moment estimates, step counts). {@link #step()} updates every

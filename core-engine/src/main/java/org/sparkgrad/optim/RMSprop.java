@@ -7,7 +7,7 @@ import org.sparkgrad.tensor.Tensor;
 
 /**
  * RMSprop (Tieleman &amp; Hinton 2012, Coursera lecture 6.5; centered variant from Graves 2013, "Generating
- * Sequences With Recurrent Neural Networks"), exactly as {@code torch.optim.RMSprop} of PyTorch 1.13
+ * Sequences With Recurrent Neural Networks"), exactly as {@code torch.optim.RMSprop} of PyTorch 1.13 and 2.x
  * ({@code foreach=False}). Per parameter, with gradient {@code g} (negated when {@code maximize}):
  * <pre>
  *   g = g + weight_decay * p                                (if weight_decay != 0)

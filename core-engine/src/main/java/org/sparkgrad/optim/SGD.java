@@ -7,7 +7,7 @@ import org.sparkgrad.tensor.Tensor;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum, L2 weight decay and
- * maximization: {@code torch.optim.SGD} of PyTorch 1.13 ({@code foreach=False}). Per parameter, with gradient
+ * maximization: {@code torch.optim.SGD} of PyTorch 1.13 and 2.x ({@code foreach=False}). Per parameter, with gradient
  * {@code g} (negated when {@code maximize}):
  * <pre>
  *   g = g + weight_decay * p                          (if weight_decay != 0)

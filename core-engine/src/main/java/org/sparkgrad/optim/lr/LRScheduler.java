@@ -8,8 +8,8 @@ import org.sparkgrad.optim.Optimizer;
 import org.sparkgrad.optim.ParamGroup;
 
 /**
- * Base class of the epoch-based learning-rate schedulers, modelled on PyTorch 1.13's
- * {@code torch.optim.lr_scheduler._LRScheduler}.
+ * Base class of the epoch-based learning-rate schedulers, modelled on {@code torch.optim.lr_scheduler.LRScheduler}
+ * of PyTorch 2.x ({@code _LRScheduler} in 1.13; same stepping rules).
  *
  * <p>A scheduler owns a counter {@link #lastEpoch()} and rewrites the {@code lr} option of every parameter
  * group of its optimizer. Construction records each group's starting learning rate as {@code initial_lr}
@@ -28,6 +28,11 @@ import org.sparkgrad.optim.ParamGroup;
  * is computed from the group's current rate, so several schedulers may act on one optimizer.
  * {@link #step(int)} jumps to an epoch with the closed form where the scheduler has one (used by
  * {@link SequentialLR}). Learning rates are computed in double precision.
+ *
+ * <p>Constructing with {@code lastEpoch >= 0} makes the initial step advance to {@code lastEpoch + 1} with the
+ * chainable form, as PyTorch up to the 2.7 releases; later PyTorch (the {@code _is_initial} flag, 2025) keeps the
+ * loaded rate on that initial step for ExponentialLR, LinearLR, CosineAnnealingLR, MultiplicativeLR and
+ * PolynomialLR. Fresh schedules ({@code lastEpoch = -1}) are identical in all versions.
  *
  * <p>Resuming: build the optimizer and the scheduler as for a fresh run, then load the optimizer's state dict
  * (it holds the current rates and {@code initial_lr}), then the scheduler's ({@link #loadStateDict}); the

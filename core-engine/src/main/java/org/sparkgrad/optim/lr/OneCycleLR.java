@@ -10,7 +10,7 @@ import org.sparkgrad.optim.ParamGroup;
 /**
  * The 1cycle policy (Smith &amp; Topin 2018, "Super-Convergence: Very Fast Training of Neural Networks Using
  * Large Learning Rates"; Smith 2018, "A disciplined approach to neural network hyper-parameters"), as
- * {@code torch.optim.lr_scheduler.OneCycleLR} of PyTorch 1.13. Meant to be stepped after every batch.
+ * {@code torch.optim.lr_scheduler.OneCycleLR} of PyTorch 1.13 and 2.x. Meant to be stepped after every batch.
  *
  * <p>Each group's rate starts at {@code initial_lr = maxLr / divFactor}, rises to {@code maxLr} over the first
  * {@code pctStart * totalSteps - 1} steps, then falls to {@code min_lr = initial_lr / finalDivFactor} at step

@@ -9,7 +9,7 @@ import org.sparkgrad.optim.ParamGroup;
 
 /**
  * Reduces the learning rate when a monitored metric stops improving
- * ({@code torch.optim.lr_scheduler.ReduceLROnPlateau}, PyTorch 1.13). Call {@link #step(double)} with the metric
+ * ({@code torch.optim.lr_scheduler.ReduceLROnPlateau}, PyTorch 1.13 and 2.x). Call {@link #step(double)} with the metric
  * (e.g. the validation loss) once per epoch.
  *
  * <p>A value is an improvement over the best so far when, for mode MIN, {@code value < best * (1 - threshold)}

@@ -9,7 +9,7 @@ import org.sparkgrad.optim.ParamGroup;
 
 /**
  * Runs schedulers one after another, switching at milestone epochs
- * ({@code torch.optim.lr_scheduler.SequentialLR}, PyTorch 1.13) — typically a warm-up followed by a decay:
+ * ({@code torch.optim.lr_scheduler.SequentialLR}, PyTorch 2.x) — typically a warm-up followed by a decay:
  * <pre>{@code
  * SGD opt = new SGD(params, 0.1);
  * LinearLR warmup = new LinearLR(opt, 0.01, 1.0, 5);
