@@ -62,7 +62,7 @@ __device__ void adam_step(long long n, T* __restrict__ p, const T* __restrict__ 
         v[i] = vi;
         T denom;
         if (amsgrad) {
-            const T vm = fmax(vmax[i], vi);
+            const T vm = (vi > vmax[i] || vi != vi) ? vi : vmax[i];  // torch.maximum: NaN propagates (fmax drops it)
             vmax[i] = vm;
             denom = sqrt(vm) / bc2Sqrt + eps;
         } else {
