@@ -31,6 +31,10 @@ public class TransformerEncoderLayer extends Module {
     public final Linear linear1, linear2;
     public final Dropout dropout, dropout1, dropout2;
     public final LayerNorm norm1, norm2;
+    // the constructor arguments not otherwise kept, so that copy() can rebuild the layer
+    private final double dropoutP, layerNormEps;
+    private final boolean bias;
+    private final Generator generator;
 
     /**
      * {@code TransformerEncoderLayer(dModel, nhead)} with PyTorch's defaults (dim_feedforward 2048, dropout 0.1, relu,
@@ -61,6 +65,10 @@ public class TransformerEncoderLayer extends Module {
         this.normFirst = normFirst;
         this.batchFirst = batchFirst;
         this.activation = activation;
+        this.dropoutP = dropout;
+        this.layerNormEps = layerNormEps;
+        this.bias = bias;
+        this.generator = g;
         this.selfAttn = registerModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, g));
         this.linear1 = registerModule("linear1", new Linear(dModel, dimFeedforward, bias, g));
         this.dropout = registerModule("dropout", new Dropout(dropout, g));
@@ -90,6 +98,19 @@ public class TransformerEncoderLayer extends Module {
             x = norm2.forward(x.add(ffBlock(x)));
         }
         return x;
+    }
+
+    /**
+     * A deep copy, as PyTorch's {@code copy.deepcopy} of the layer (used by {@link TransformerEncoder} to stack clones):
+     * a new layer with the same configuration whose parameters are new tensors holding copies of this layer's values
+     * (same dtype, device and {@code requiresGrad}; no gradients), with the same training/eval modes. The copy shares
+     * this layer's generator for dropout. Building it draws (then discards) initial values from that generator.
+     */
+    TransformerEncoderLayer copy() {
+        TransformerEncoderLayer c = new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropoutP, activation, layerNormEps,
+                batchFirst, normFirst, bias, generator);
+        TransformerClones.copyState(this, c);
+        return c;
     }
 
     private Tensor saBlock(Tensor x, Tensor mask, Tensor kpm, boolean isCausal) {
