@@ -86,6 +86,21 @@ public final class NetworkSpec {
                 "gelu".equals(c.path("activation").asText("relu")) ? TransformerEncoderLayer.Activation.GELU
                         : TransformerEncoderLayer.Activation.RELU, c.path("layer_norm_eps").asDouble(1e-5),
                 c.path("batch_first").asBoolean(true), c.path("norm_first").asBoolean(false), c.path("bias").asBoolean(true), g));
+        register("TransformerEncoder", (c, g) -> {
+            JsonNode layer = c.get("encoder_layer");
+            if (layer == null || !layer.isObject()) {
+                throw new IllegalArgumentException("needs an 'encoder_layer' object (a TransformerEncoderLayer spec)");
+            }
+            Module l = buildLayer(layer, g);
+            if (!(l instanceof TransformerEncoderLayer tl)) {
+                throw new IllegalArgumentException("'encoder_layer' must be a TransformerEncoderLayer, got " + layer.path("type").asText());
+            }
+            Module norm = c.hasNonNull("norm") ? buildLayer(c.get("norm"), g) : null;
+            if (norm != null && !(norm instanceof LayerNorm)) {
+                throw new IllegalArgumentException("'norm' must be a LayerNorm, got " + c.get("norm").path("type").asText());
+            }
+            return new TransformerEncoder(tl, req(c, "num_layers"), (LayerNorm) norm);
+        });
         register("GPT", (c, g) -> new GPT(new GPT.Config(req(c, "vocab_size"), req(c, "block_size"), req(c, "n_layer"), req(c, "n_head"),
                 req(c, "n_embd"), c.path("dropout").asDouble(0.0), c.path("bias").asBoolean(true)), g));
     }

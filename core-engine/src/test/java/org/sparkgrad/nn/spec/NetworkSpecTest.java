@@ -32,6 +32,15 @@ class NetworkSpecTest {
         assertArrayEquals(new int[] {2, 5, 16}, out("[{\"type\":\"LayerNorm\",\"normalized_shape\":[16]},"
                 + "{\"type\":\"TransformerEncoderLayer\",\"d_model\":16,\"nhead\":4,\"dim_feedforward\":32,\"dropout\":0.0},"
                 + "{\"type\":\"RMSNorm\",\"normalized_shape\":16}]", 2, 5, 16));
+        String stack = "{\"type\":\"TransformerEncoder\",\"num_layers\":2,\"norm\":{\"type\":\"LayerNorm\",\"normalized_shape\":[16]},"
+                + "\"encoder_layer\":{\"type\":\"TransformerEncoderLayer\",\"d_model\":16,\"nhead\":4,\"dim_feedforward\":32,\"dropout\":0.0}}";
+        assertArrayEquals(new int[] {2, 5, 16}, out(stack, 2, 5, 16));
+        Module enc = NetworkSpec.parse(stack).build(1);
+        assertTrue(enc.stateDict().containsKey("layers.1.self_attn.in_proj_weight") && enc.stateDict().containsKey("norm.weight"),
+                enc.stateDict().keySet().toString());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NetworkSpec.parse(
+                "{\"type\":\"TransformerEncoder\",\"num_layers\":2,\"encoder_layer\":{\"type\":\"ReLU\"}}"));
+        assertTrue(bad.getMessage().contains("must be a TransformerEncoderLayer"), bad.getMessage());
         Module gpt = NetworkSpec.parse("{\"type\":\"GPT\",\"vocab_size\":11,\"block_size\":8,\"n_layer\":1,\"n_head\":2,\"n_embd\":8}").build(3);
         try (GradMode.Guard g = GradMode.noGrad()) {
             assertArrayEquals(new int[] {2, 5, 11}, gpt.forward(Tensor.zeros(DType.INT64, 2, 5)).shape());
