@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
@@ -42,14 +46,9 @@ class StandaloneClusterTest {
     static Path home;
     static final List<Process> procs = new ArrayList<>();
     static Process master, worker1, worker2;
-    static int masterPort;
+    static String masterUrl;
     static String appJar;
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
+    static volatile boolean passed;
 
     static Process launch(String name, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
@@ -113,16 +112,57 @@ class StandaloneClusterTest {
             }
         }
         appJar = app.toString();
-        masterPort = freePort();
-        master = launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-                String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()));
-        Thread.sleep(3000);
-        String url = "spark://127.0.0.1:" + masterPort;
+        // Ports: the master and every web UI bind port 0 (no probe-then-bind race with other processes on the CI
+        // machine), the master's URL is read from its log, and its unused REST server (fixed port 6066) is off.
+        // Readiness is awaited, not slept for: a slow machine may need longer than a fixed sleep, a fast one less.
+        master = launch("master", "-Dspark.master.rest.enabled=false", "org.apache.spark.deploy.master.Master",
+                "--host", "127.0.0.1", "--port", "0", "--webui-port", "0");
+        masterUrl = awaitLog(master, "master", Pattern.compile("Starting Spark master at (spark://\\S+)"), 1).get(0);
         worker1 = launch("worker1", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                "--memory", "1g", "--webui-port", String.valueOf(freePort()), "--work-dir", home.resolve("w1").toString(), url);
+                "--memory", "1g", "--webui-port", "0", "--work-dir", home.resolve("w1").toString(), masterUrl);
         worker2 = launch("worker2", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                "--memory", "1g", "--webui-port", String.valueOf(freePort()), "--work-dir", home.resolve("w2").toString(), url);
-        Thread.sleep(4000);
+                "--memory", "1g", "--webui-port", "0", "--work-dir", home.resolve("w2").toString(), masterUrl);
+        awaitLog(master, "master", Pattern.compile("Registering worker (\\S+)"), 2);
+    }
+
+    static final long STARTUP_TIMEOUT_MS = 180_000;
+
+    /**
+     * Waits until {@code name}.log holds {@code count} matches of {@code p} (group 1 of each returned), failing with
+     * the log's tail when the process dies or the time runs out.
+     */
+    static List<String> awaitLog(Process proc, String name, Pattern p, int count) throws Exception {
+        Path log = home.resolve(name + ".log");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_TIMEOUT_MS);
+        while (true) {
+            String text = Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+            List<String> found = new ArrayList<>();
+            Matcher m = p.matcher(text);
+            while (m.find()) found.add(m.group(1));
+            if (found.size() >= count) return found;
+            if (!proc.isAlive() || System.nanoTime() > deadline) {
+                String tail = text.length() > 4000 ? text.substring(text.length() - 4000) : text;
+                throw new AssertionError((proc.isAlive() ? "timed out" : "the process exited") + " waiting for " + count
+                        + " x '" + p + "' in " + log + ":\n" + tail);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Waits until the application holds {@code n} executors (the driver, also listed, is not counted). */
+    static void awaitExecutors(SparkSession spark, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_TIMEOUT_MS);
+        while (executors(spark) < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + executors(spark) + " of " + n
+                        + " executors registered in " + STARTUP_TIMEOUT_MS / 1000 + " s (logs in " + home + ")");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static int executors(SparkSession spark) {
+        return spark.sparkContext().statusTracker().getExecutorInfos().length - 1;
     }
 
     @AfterAll
@@ -131,10 +171,15 @@ class StandaloneClusterTest {
             p.destroy();
             if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
         }
+        if (home != null && passed) { // kept, with the master's and workers' logs, when the test failed
+            try (Stream<Path> all = Files.walk(home)) { // links are deleted, not followed
+                all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static SparkSession session() {
-        return SparkSession.builder().master("spark://127.0.0.1:" + masterPort).appName("StandaloneClusterTest")
+        return SparkSession.builder().master(masterUrl).appName("StandaloneClusterTest")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.executor.memory", "768m").config("spark.executor.cores", "1")
@@ -149,6 +194,7 @@ class StandaloneClusterTest {
     void fitSurvivesAWorkerKilledMidFit() throws Exception {
         SparkSession spark = session();
         try {
+            awaitExecutors(spark, 2); // both workers take part, so killing one disturbs the fit
             Dataset<Row> digits = spark.read().parquet(SparkTestSupport.resource("data/digits.parquet"))
                     .withColumn("features", functions.transform(functions.col("features"), x -> x.divide(16)));
             Dataset<Row>[] split = digits.randomSplit(new double[] {0.8, 0.2}, 7);
@@ -172,6 +218,7 @@ class StandaloneClusterTest {
             assertTrue(undisturbed >= 0.9, "undisturbed accuracy " + undisturbed);
             assertTrue(Math.abs(disturbed - undisturbed) <= 0.01,
                     "accuracy with a worker killed (" + disturbed + ") differs from the undisturbed run (" + undisturbed + ")");
+            passed = true;
         } finally {
             spark.stop();
         }
