@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -184,7 +185,7 @@ public final class DatasetSummary {
         });
         sb.append("columns:\n");
         for (ColumnStats c : columns) {
-            sb.append(String.format("  %-14s", c.name()));
+            sb.append(String.format(Locale.ROOT, "  %-14s", c.name()));
             if (c.layout() == null) {
                 sb.append(c.type()).append(" (").append(c.error()).append(")\n");
                 continue;
@@ -194,7 +195,7 @@ public final class DatasetSummary {
                 sb.append("  ERROR: ").append(c.error()).append('\n');
                 continue;
             }
-            sb.append(String.format("  min=%.6g max=%.6g mean=%.6g", c.min(), c.max(), c.mean()));
+            sb.append(String.format(Locale.ROOT, "  min=%.6g max=%.6g mean=%.6g", c.min(), c.max(), c.mean()));
             if (c.nonFinite() > 0) {
                 sb.append("  NaN/Inf=").append(c.nonFinite());
             }

@@ -64,6 +64,26 @@ class SparkgradDataTest {
         assertTrue(r.out().contains("label: Int(32, true)"), r.out());
     }
 
+    /** The summary's numbers do not follow the JVM's default locale (a CI machine may use one with a decimal comma). */
+    @Test
+    void describeIsTheSameInEveryDefaultLocale() throws Exception {
+        String digits = resource("data/digits/digits.parquet").toString();
+        Locale saved = Locale.getDefault();
+        Run root;
+        Run german;
+        try {
+            Locale.setDefault(Locale.ROOT);
+            root = run("describe", digits, "--shape", "features=1,8,8");
+            Locale.setDefault(Locale.GERMANY);
+            german = run("describe", digits, "--shape", "features=1,8,8");
+        } finally {
+            Locale.setDefault(saved);
+        }
+        assertEquals(0, german.rc(), german.err());
+        assertTrue(root.out().contains(" mean="), root.out());
+        assertEquals(root.out(), german.out());
+    }
+
     @Test
     void convertIrisThenRead() throws Exception {
         Path out = tmp.resolve("iris.parquet");
