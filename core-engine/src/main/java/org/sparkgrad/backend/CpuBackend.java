@@ -267,7 +267,7 @@ public final class CpuBackend implements Backend {
         }
         Rows r = toRows(x, dims, keepdim);
         if (r.len == 0 && (op == ReduceOp.AMAX || op == ReduceOp.AMIN)) {
-            throw new IllegalArgumentException(op.name().toLowerCase() + "(): Expected reduction dim to have non-zero size for input of shape "
+            throw new IllegalArgumentException(op.name().toLowerCase(java.util.Locale.ROOT) + "(): Expected reduction dim to have non-zero size for input of shape "
                     + Shape.str(x.shapeRef()));
         }
         Tensor out = newTensor(intSum ? DType.INT64 : x.dtype(), r.outShape);

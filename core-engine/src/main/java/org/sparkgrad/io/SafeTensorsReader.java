@@ -178,7 +178,7 @@ final class SafeTensorsReader {
         for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().isTextual()) {
-                throw bad(source, METADATA_KEY + " value of key '" + e.getKey() + "' is not a string but " + e.getValue().getNodeType().toString().toLowerCase());
+                throw bad(source, METADATA_KEY + " value of key '" + e.getKey() + "' is not a string but " + e.getValue().getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
             }
             metadata.put(e.getKey(), e.getValue().textValue());
         }

@@ -95,7 +95,7 @@ public final class Arithmetic {
 
     /** A differentiable broadcasting binary op (ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM). */
     public static Tensor binary(BinaryOp op, Tensor x0, Tensor y0) {
-        sameDevice(x0, y0, op.name().toLowerCase());
+        sameDevice(x0, y0, op.name().toLowerCase(java.util.Locale.ROOT));
         Tensor[] xy = promoteOperands(op, x0, y0);
         Tensor x = xy[0], y = xy[1];
         Tensor out = x.backend().binary(op, x, y);
@@ -149,7 +149,7 @@ public final class Arithmetic {
 
     /** Comparisons and logical ops: bool result, never part of the graph. */
     public static Tensor compare(BinaryOp op, Tensor x, Tensor y) {
-        sameDevice(x, y, op.name().toLowerCase());
+        sameDevice(x, y, op.name().toLowerCase(java.util.Locale.ROOT));
         return x.backend().binary(op, x, y);
     }
 
@@ -223,7 +223,7 @@ public final class Arithmetic {
 
     /** {@code x = x op y} in place (y broadcast to x); bumps x's version. */
     public static Tensor inPlace(BinaryOp op, Tensor x, Tensor y0) {
-        Tensor y = checkInPlaceOperands(op, x, y0, op.name().toLowerCase() + "_");
+        Tensor y = checkInPlaceOperands(op, x, y0, op.name().toLowerCase(java.util.Locale.ROOT) + "_");
         x.backend().binaryInPlace(op, x, y);
         x.storage().bumpVersion();
         return x;

@@ -165,4 +165,17 @@ class TensorTest {
         for (int r = 0; r < 300; r++) c0 += av[r * 400];
         assertEquals(c0, colSum.get(0), 1e-3);
     }
+
+    /** Op names in messages do not follow the default locale (Turkish lower-cases 'I' to a dotless 'ı'). */
+    @Test
+    void opNamesInErrorsAreLocaleIndependent() {
+        java.util.Locale saved = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(0, 3).amin(0, false));
+            assertTrue(e.getMessage().startsWith("amin(): Expected reduction dim"), e.getMessage());
+        } finally {
+            java.util.Locale.setDefault(saved);
+        }
+    }
 }

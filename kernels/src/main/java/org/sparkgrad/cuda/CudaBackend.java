@@ -344,7 +344,7 @@ public final class CudaBackend implements Backend {
         ReducePlan plan = ReducePlan.of(in.shapeRef(), in.stridesRef(), in.storageOffset(), dims, keepdim,
                 d.multiprocessors());
         if (plan.nRed() == 0 && (op == ReduceOp.AMAX || op == ReduceOp.AMIN)) {
-            throw new IllegalArgumentException(op.name().toLowerCase() + "(): Expected reduction dim to have non-zero size for input of shape "
+            throw new IllegalArgumentException(op.name().toLowerCase(java.util.Locale.ROOT) + "(): Expected reduction dim to have non-zero size for input of shape "
                     + Shape.str(x.shapeRef()));
         }
         String kernel;
