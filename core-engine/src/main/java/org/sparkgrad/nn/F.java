@@ -81,6 +81,76 @@ public final class F {
         return x.mul(keep);
     }
 
+    // ------------------------------------------------------------------ activations with options (ops.Activations)
+    // Formulas and gradients (kinks included) are those of PyTorch 1.13; see each ops.Activations method.
+
+    /** {@code F.selu}: {@code scale * elu(x, alpha)} with PyTorch's SELU constants (see {@link org.sparkgrad.ops.Activations#selu}). */
+    public static Tensor selu(Tensor x) { return org.sparkgrad.ops.Activations.selu(x); }
+
+    /** {@code F.celu(x, alpha=1.0)}. */
+    public static Tensor celu(Tensor x) { return celu(x, 1.0); }
+
+    /**
+     * {@code F.celu}: {@code x > 0 ? x : alpha * (exp(x / alpha) - 1)}.
+     *
+     * @throws IllegalArgumentException for alpha 0
+     * @see org.sparkgrad.ops.Activations#celu
+     */
+    public static Tensor celu(Tensor x, double alpha) { return org.sparkgrad.ops.Activations.celu(x, alpha); }
+
+    /** {@code F.hardswish}: {@code x * relu6(x + 3) / 6} (see {@link org.sparkgrad.ops.Activations#hardswish}). */
+    public static Tensor hardswish(Tensor x) { return org.sparkgrad.ops.Activations.hardswish(x); }
+
+    /** {@code F.hardsigmoid}: {@code relu6(x + 3) / 6} (see {@link org.sparkgrad.ops.Activations#hardsigmoid}). */
+    public static Tensor hardsigmoid(Tensor x) { return org.sparkgrad.ops.Activations.hardsigmoid(x); }
+
+    /**
+     * {@code F.prelu}: {@code x > 0 ? x : weight * x}, weight (1 or C elements) broadcast over dim 1.
+     *
+     * @throws IllegalArgumentException when the weight count is neither 1 nor {@code x.size(1)} (naming both shapes)
+     * @see org.sparkgrad.ops.Activations#prelu
+     */
+    public static Tensor prelu(Tensor x, Tensor weight) { return org.sparkgrad.ops.Activations.prelu(x, weight); }
+
+    /** {@code F.softsign}: {@code x / (1 + |x|)}. */
+    public static Tensor softsign(Tensor x) { return org.sparkgrad.ops.Activations.softsign(x); }
+
+    /** {@code F.tanhshrink}: {@code x - tanh(x)}. */
+    public static Tensor tanhshrink(Tensor x) { return org.sparkgrad.ops.Activations.tanhshrink(x); }
+
+    /** {@code F.softshrink(x, lambd=0.5)}. */
+    public static Tensor softshrink(Tensor x) { return softshrink(x, 0.5); }
+
+    /**
+     * {@code F.softshrink}: shrinks x towards 0 by lambd, 0 on {@code [-lambd, lambd]}.
+     *
+     * @throws IllegalArgumentException for a negative lambd
+     * @see org.sparkgrad.ops.Activations#softshrink
+     */
+    public static Tensor softshrink(Tensor x, double lambd) { return org.sparkgrad.ops.Activations.softshrink(x, lambd); }
+
+    /** {@code F.hardshrink(x, lambd=0.5)}. */
+    public static Tensor hardshrink(Tensor x) { return hardshrink(x, 0.5); }
+
+    /** {@code F.hardshrink}: 0 on {@code [-lambd, lambd]}, x elsewhere (see {@link org.sparkgrad.ops.Activations#hardshrink}). */
+    public static Tensor hardshrink(Tensor x, double lambd) { return org.sparkgrad.ops.Activations.hardshrink(x, lambd); }
+
+    /** {@code F.threshold}: {@code x <= threshold ? value : x} (see {@link org.sparkgrad.ops.Activations#threshold}). */
+    public static Tensor threshold(Tensor x, double threshold, double value) {
+        return org.sparkgrad.ops.Activations.threshold(x, threshold, value);
+    }
+
+    /** {@code F.glu(x, dim=-1)}. */
+    public static Tensor glu(Tensor x) { return glu(x, -1); }
+
+    /**
+     * {@code F.glu}: first half of x along dim times the sigmoid of the second half; the size along dim halves.
+     *
+     * @throws IllegalArgumentException for an odd size along dim or a 0-d input
+     * @see org.sparkgrad.ops.Activations#glu
+     */
+    public static Tensor glu(Tensor x, int dim) { return org.sparkgrad.ops.Activations.glu(x, dim); }
+
     // ------------------------------------------------------------------ normalisation and attention
     /**
      * {@code F.layer_norm}: normalises over the trailing {@code normalizedShape} dims (Ba et al. 2016).

@@ -1,0 +1,8 @@
+package org.sparkgrad.nn;
+
+/** {@code x / (1 + |x|)}. Elementwise on any shape (PyTorch {@code nn.Softsign}). */
+public class Softsign extends Activation {
+    public Softsign() {
+        super("Softsign", "", F::softsign);
+    }
+}

@@ -1,0 +1,12 @@
+package org.sparkgrad.nn;
+
+/** {@code x <= threshold ? value : x}. Elementwise on any shape (PyTorch {@code nn.Threshold(threshold, value)}). */
+public class Threshold extends Activation {
+    public final double threshold, value;
+
+    public Threshold(double threshold, double value) {
+        super("Threshold", "threshold=" + ReprUtil.num(threshold) + ", value=" + ReprUtil.num(value), x -> F.threshold(x, threshold, value));
+        this.threshold = threshold;
+        this.value = value;
+    }
+}
