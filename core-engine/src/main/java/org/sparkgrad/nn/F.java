@@ -183,6 +183,18 @@ public final class F {
     }
 
     /**
+     * {@code F.instance_norm} of {@code (N, C, *)} (Ulyanov et al. 2016): every (sample, channel) plane normalised over
+     * its trailing dims; with {@code useInputStats} the running statistics (if given) are updated in place, otherwise
+     * they are used.
+     *
+     * @see org.sparkgrad.ops.NormOps#instanceNorm
+     */
+    public static Tensor instanceNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean useInputStats,
+                                      double momentum, double eps) {
+        return org.sparkgrad.ops.NormOps.instanceNorm(x, runningMean, runningVar, weight, bias, useInputStats, momentum, eps);
+    }
+
+    /**
      * {@code F.group_norm} of {@code (N, C, *)} with {@code numGroups} groups of channels (Wu and He 2018).
      *
      * @see org.sparkgrad.ops.NormOps#groupNorm

@@ -2,6 +2,7 @@ package org.sparkgrad.ops;
 
 import java.util.Arrays;
 import org.sparkgrad.autograd.Function;
+import org.sparkgrad.autograd.GradMode;
 import org.sparkgrad.backend.Backend;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Shape;
@@ -226,5 +227,78 @@ public final class NormOps {
             boolean[] need = {ctx.needsInputGrad(0), ctx.needsInputGrad(1), ctx.needsInputGrad(2)};
             return g.backend().groupNormBackward(g, xs, mean, rstd, w, numGroups, need);
         }, x, weight);
+    }
+
+    /**
+     * Instance normalisation ({@code F.instance_norm}, Ulyanov et al. 2016, "Instance Normalization") of
+     * {@code x (N, C, *)}: each (sample, channel) plane is normalised over its trailing dims, then
+     * {@code y = xhat * weight[c] + bias[c]}. Computed as PyTorch's {@code at::instance_norm} does: x viewed as
+     * {@code (1, N * C, *)} through {@link #batchNorm} with weight, bias and running statistics repeated N times.
+     *
+     * <p>{@code useInputStats} (training, or no running statistics tracked): the plane's mean and biased variance; the
+     * running statistics, when given, are then updated in place with the per-plane update of batch norm averaged over
+     * the batch: {@code running_mean = (1 - momentum) * running_mean + momentum * mean_n(mean[n, c])} and
+     * {@code running_var = (1 - momentum) * running_var + momentum * mean_n(unbiased_var[n, c])}. Otherwise: the running
+     * statistics normalise every plane and are left as they are. The running statistics get no gradient; x, weight and
+     * bias do.
+     *
+     * @param x             input {@code (N, C, *)}, float32 or float64
+     * @param runningMean   null or {@code (C)}; given together with runningVar
+     * @param runningVar    null or {@code (C)}
+     * @param weight        null or {@code (C)}
+     * @param bias          null or {@code (C)}
+     * @param useInputStats normalise with each plane's own statistics (PyTorch's {@code use_input_stats})
+     * @param momentum      running-average factor (PyTorch's default 0.1)
+     * @param eps           added to the variance (default 1e-5)
+     * @return a tensor of x's shape and dtype
+     * @throws IllegalArgumentException for an input of fewer than 2 dims, a single spatial element with
+     *                                  {@code useInputStats} ("Expected more than 1 spatial element when training"),
+     *                                  missing running statistics without {@code useInputStats}, or per-channel tensors
+     *                                  of the wrong shape (naming the shapes)
+     */
+    public static Tensor instanceNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean useInputStats,
+                                      double momentum, double eps) {
+        checkFloat(x, "instance_norm");
+        int[] xs = x.shape();
+        if (xs.length < 2) {
+            throw new IllegalArgumentException("instance_norm: expected an input of at least 2 dims (N, C, *), got shape " + Shape.str(xs));
+        }
+        if (useInputStats) {
+            long spatial = 1;
+            for (int i = 2; i < xs.length; i++) spatial *= xs[i];
+            if (spatial == 1) {
+                throw new IllegalArgumentException("Expected more than 1 spatial element when training, got input size " + Shape.str(xs));
+            }
+        }
+        if ((runningMean == null) != (runningVar == null)) {
+            throw new IllegalArgumentException("instance_norm: running_mean and running_var must be given together");
+        }
+        if (!useInputStats && runningMean == null) {
+            throw new IllegalArgumentException("Expected running_mean and running_var to be defined when use_input_stats is false");
+        }
+        int n = xs[0], c = xs[1];
+        checkChannelParam(runningMean, "running_mean", x, c, "instance_norm");
+        checkChannelParam(runningVar, "running_var", x, c, "instance_norm");
+        checkChannelParam(weight, "weight", x, c, "instance_norm");
+        checkChannelParam(bias, "bias", x, c, "instance_norm");
+        int[] flat = xs.clone();
+        flat[0] = 1;
+        flat[1] = n * c;
+        Tensor rm = null, rv = null;
+        if (runningMean != null) {
+            try (GradMode.Guard g = GradMode.noGrad()) {
+                rm = runningMean.repeat(n);
+                rv = runningVar.repeat(n);
+            }
+        }
+        Tensor out = batchNorm(x.reshape(flat), rm, rv, weight == null ? null : weight.repeat(n), bias == null ? null : bias.repeat(n),
+                useInputStats, momentum, eps);
+        if (useInputStats && runningMean != null && x.numel() > 0) {
+            try (GradMode.Guard g = GradMode.noGrad()) {
+                runningMean.copy_(rm.view(n, c).mean(0));
+                runningVar.copy_(rv.view(n, c).mean(0));
+            }
+        }
+        return out.reshape(xs);
     }
 }
