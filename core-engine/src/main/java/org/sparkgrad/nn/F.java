@@ -263,6 +263,33 @@ public final class F {
         return org.sparkgrad.ops.PoolOps.adaptiveMaxPoolNd(input, nd, outputSize);
     }
 
+    // ---------------------------------------------------------------- resizing (ops.InterpolateOps)
+
+    /**
+     * {@code F.interpolate(input, size=..., scale_factor=..., mode=..., align_corners=..., recompute_scale_factor=...)}
+     * of {@code (N, C, W)}, {@code (N, C, H, W)} or {@code (N, C, D, H, W)}: modes nearest (PyTorch's legacy
+     * nearest), nearest-exact, linear/bilinear/trilinear (align corners or not) and area. Exactly one of size and
+     * scaleFactor is non-null; each holds one value per spatial dim, or a single value used for every dim.
+     *
+     * @throws IllegalArgumentException for both or neither of size and scaleFactor, a wrong count, an input rank the
+     *                                  mode does not take, an unknown mode, or alignCorners with a non-linear mode
+     * @see org.sparkgrad.ops.InterpolateOps#interpolate
+     */
+    public static Tensor interpolate(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners,
+                                     Boolean recomputeScaleFactor) {
+        return org.sparkgrad.ops.InterpolateOps.interpolate(input, size, scaleFactor, mode, alignCorners, recomputeScaleFactor);
+    }
+
+    /** {@code F.interpolate(input, size=size, mode=mode)} (align_corners unset, i.e. false for the linear modes). */
+    public static Tensor interpolate(Tensor input, int[] size, String mode) {
+        return interpolate(input, size, null, mode, null, null);
+    }
+
+    /** {@code F.interpolate(input, scale_factor=scaleFactor, mode=mode)} (align_corners unset). */
+    public static Tensor interpolate(Tensor input, double[] scaleFactor, String mode) {
+        return interpolate(input, null, scaleFactor, mode, null, null);
+    }
+
     // ---------------------------------------------------------------- losses (ops.Losses; mean reduction)
 
     /** {@code F.cross_entropy} with class-index (int64) or probability targets. */
