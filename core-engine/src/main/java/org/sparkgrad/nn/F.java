@@ -290,7 +290,7 @@ public final class F {
         return interpolate(input, null, scaleFactor, mode, null, null);
     }
 
-    // ---------------------------------------------------------------- losses (ops.Losses; mean reduction)
+    // ---------------------------------------------------------------- losses (ops.Losses): mean-reduction shorthands, then the full forms
 
     /** {@code F.cross_entropy} with class-index (int64) or probability targets. */
     public static Tensor crossEntropy(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.crossEntropy(input, target); }
@@ -314,4 +314,58 @@ public final class F {
     }
 
     public static Tensor klDiv(Tensor input, Tensor target) { return org.sparkgrad.ops.Losses.klDiv(input, target); }
+
+    // The full forms, with PyTorch's keyword options (reduction none / mean / sum; batchmean for klDiv only).
+
+    /**
+     * {@code F.cross_entropy(input, target, weight, ignore_index=ignoreIndex, reduction, label_smoothing)}; weight may be
+     * null.
+     *
+     * @see org.sparkgrad.ops.Losses#crossEntropy(Tensor, Tensor, Tensor, long, org.sparkgrad.ops.Losses.Reduction, double)
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, org.sparkgrad.ops.Losses.Reduction reduction,
+                                      double labelSmoothing) {
+        return org.sparkgrad.ops.Losses.crossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** {@code F.nll_loss(input, target, weight, ignore_index=ignoreIndex, reduction)}; weight may be null. */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, org.sparkgrad.ops.Losses.Reduction reduction) {
+        return org.sparkgrad.ops.Losses.nllLoss(input, target, weight, ignoreIndex, reduction);
+    }
+
+    /** {@code F.mse_loss(input, target, reduction)}. */
+    public static Tensor mseLoss(Tensor input, Tensor target, org.sparkgrad.ops.Losses.Reduction reduction) {
+        return org.sparkgrad.ops.Losses.mseLoss(input, target, reduction);
+    }
+
+    /** {@code F.l1_loss(input, target, reduction)}. */
+    public static Tensor l1Loss(Tensor input, Tensor target, org.sparkgrad.ops.Losses.Reduction reduction) {
+        return org.sparkgrad.ops.Losses.l1Loss(input, target, reduction);
+    }
+
+    /** {@code F.smooth_l1_loss(input, target, reduction, beta)}. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, org.sparkgrad.ops.Losses.Reduction reduction, double beta) {
+        return org.sparkgrad.ops.Losses.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    /** {@code F.huber_loss(input, target, reduction, delta)}. */
+    public static Tensor huberLoss(Tensor input, Tensor target, org.sparkgrad.ops.Losses.Reduction reduction, double delta) {
+        return org.sparkgrad.ops.Losses.huberLoss(input, target, reduction, delta);
+    }
+
+    /** {@code F.binary_cross_entropy(input, target, weight, reduction)}; weight may be null. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, org.sparkgrad.ops.Losses.Reduction reduction) {
+        return org.sparkgrad.ops.Losses.binaryCrossEntropy(input, target, weight, reduction);
+    }
+
+    /** {@code F.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)}; the weights may be null. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
+                                                      org.sparkgrad.ops.Losses.Reduction reduction) {
+        return org.sparkgrad.ops.Losses.binaryCrossEntropyWithLogits(input, target, weight, posWeight, reduction);
+    }
+
+    /** {@code F.kl_div(input, target, reduction, log_target)}. */
+    public static Tensor klDiv(Tensor input, Tensor target, org.sparkgrad.ops.Losses.Reduction reduction, boolean logTarget) {
+        return org.sparkgrad.ops.Losses.klDiv(input, target, reduction, logTarget);
+    }
 }
