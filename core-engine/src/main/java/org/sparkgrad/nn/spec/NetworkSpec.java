@@ -68,6 +68,26 @@ public final class NetworkSpec {
         register("Tanh", (c, g) -> new Tanh());
         register("Softmax", (c, g) -> new Softmax(c.path("dim").asInt(-1)));
         register("LogSoftmax", (c, g) -> new LogSoftmax(c.path("dim").asInt(-1)));
+        register("SELU", (c, g) -> new SELU());
+        register("CELU", (c, g) -> new CELU(c.path("alpha").asDouble(1.0)));
+        register("Hardswish", (c, g) -> new Hardswish());
+        register("Hardsigmoid", (c, g) -> new Hardsigmoid());
+        register("PReLU", (c, g) -> new PReLU(c.path("num_parameters").asInt(1), c.path("init").asDouble(0.25)));
+        register("Softsign", (c, g) -> new Softsign());
+        register("Tanhshrink", (c, g) -> new Tanhshrink());
+        register("Softshrink", (c, g) -> new Softshrink(c.path("lambd").asDouble(0.5)));
+        register("Hardshrink", (c, g) -> new Hardshrink(c.path("lambd").asDouble(0.5)));
+        register("Threshold", (c, g) -> new Threshold(reqDouble(c, "threshold"), reqDouble(c, "value")));
+        register("GLU", (c, g) -> new GLU(c.path("dim").asInt(-1)));
+        register("InstanceNorm1d", (c, g) -> new InstanceNorm1d(req(c, "num_features"), c.path("eps").asDouble(1e-5),
+                c.path("momentum").asDouble(0.1), c.path("affine").asBoolean(false), c.path("track_running_stats").asBoolean(false)));
+        register("InstanceNorm2d", (c, g) -> new InstanceNorm2d(req(c, "num_features"), c.path("eps").asDouble(1e-5),
+                c.path("momentum").asDouble(0.1), c.path("affine").asBoolean(false), c.path("track_running_stats").asBoolean(false)));
+        register("InstanceNorm3d", (c, g) -> new InstanceNorm3d(req(c, "num_features"), c.path("eps").asDouble(1e-5),
+                c.path("momentum").asDouble(0.1), c.path("affine").asBoolean(false), c.path("track_running_stats").asBoolean(false)));
+        register("Upsample", (c, g) -> new Upsample(ints(c, "size"), doubles(c, "scale_factor"), c.path("mode").asText("nearest"),
+                c.hasNonNull("align_corners") ? c.get("align_corners").asBoolean() : null,
+                c.hasNonNull("recompute_scale_factor") ? c.get("recompute_scale_factor").asBoolean() : null));
         ConvLayerSpecs.registerAll();
         register("BatchNorm1d", (c, g) -> new BatchNorm1d(req(c, "num_features"), c.path("eps").asDouble(1e-5), momentum(c),
                 c.path("affine").asBoolean(true), c.path("track_running_stats").asBoolean(true)));
@@ -204,6 +224,25 @@ public final class NetworkSpec {
             return r;
         }
         return new int[] {v.asInt()};
+    }
+
+    /** An optional number or array of numbers, as doubles ({@code null} when absent). */
+    static double[] doubles(JsonNode c, String name) {
+        JsonNode v = c.get(name);
+        if (v == null || v.isNull()) return null;
+        if (v.isArray()) {
+            double[] r = new double[v.size()];
+            for (int i = 0; i < r.length; i++) r[i] = v.get(i).asDouble();
+            return r;
+        }
+        return new double[] {v.asDouble()};
+    }
+
+    /** A required number argument. */
+    static double reqDouble(JsonNode c, String name) {
+        JsonNode v = c.get(name);
+        if (v == null || !v.isNumber()) throw new IllegalArgumentException("missing number argument '" + name + "' (has " + keys(c) + ")");
+        return v.asDouble();
     }
 
     /** Unknown keys are ignored; this lists a config's keys for error messages. */

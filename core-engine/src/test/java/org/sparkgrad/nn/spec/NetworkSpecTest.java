@@ -32,6 +32,16 @@ class NetworkSpecTest {
         assertArrayEquals(new int[] {2, 5, 16}, out("[{\"type\":\"LayerNorm\",\"normalized_shape\":[16]},"
                 + "{\"type\":\"TransformerEncoderLayer\",\"d_model\":16,\"nhead\":4,\"dim_feedforward\":32,\"dropout\":0.0},"
                 + "{\"type\":\"RMSNorm\",\"normalized_shape\":16}]", 2, 5, 16));
+        assertArrayEquals(new int[] {2, 3, 8, 8}, out("[{\"type\":\"InstanceNorm2d\",\"num_features\":3,\"affine\":true},"
+                + "{\"type\":\"PReLU\",\"num_parameters\":3},{\"type\":\"SELU\"},{\"type\":\"CELU\",\"alpha\":0.5},"
+                + "{\"type\":\"Hardswish\"},{\"type\":\"Hardsigmoid\"},{\"type\":\"Softsign\"},{\"type\":\"Tanhshrink\"},"
+                + "{\"type\":\"Softshrink\"},{\"type\":\"Hardshrink\",\"lambd\":0.1},{\"type\":\"Threshold\",\"threshold\":0.1,"
+                + "\"value\":-1},{\"type\":\"Upsample\",\"scale_factor\":2,\"mode\":\"bilinear\",\"align_corners\":false}]", 2, 3, 4, 4));
+        assertArrayEquals(new int[] {2, 3, 2}, out("[{\"type\":\"GLU\"},{\"type\":\"InstanceNorm1d\",\"num_features\":3}]", 2, 3, 4));
+        assertArrayEquals(new int[] {1, 2, 3, 6, 6}, out("{\"type\":\"Upsample\",\"size\":[3,6,6],\"mode\":\"trilinear\"}", 1, 2, 2, 3, 3));
+        IllegalArgumentException noValue = assertThrows(IllegalArgumentException.class,
+                () -> NetworkSpec.parse("{\"type\":\"Threshold\",\"threshold\":0.1}"));
+        assertTrue(noValue.getMessage().contains("'value'"), noValue.getMessage());
         String stack = "{\"type\":\"TransformerEncoder\",\"num_layers\":2,\"norm\":{\"type\":\"LayerNorm\",\"normalized_shape\":[16]},"
                 + "\"encoder_layer\":{\"type\":\"TransformerEncoderLayer\",\"d_model\":16,\"nhead\":4,\"dim_feedforward\":32,\"dropout\":0.0}}";
         assertArrayEquals(new int[] {2, 5, 16}, out(stack, 2, 5, 16));
