@@ -359,7 +359,7 @@ class CudaBackendWiringTest {
     // ------------------------------------------------------------------ indexing
     @Test
     void indexOps() {
-        Tensor hostIdx = Tensor.fromArray(new long[] {2, 0, -1, 1}, 4);
+        Tensor hostIdx = Tensor.fromArray(new long[] {2, 0, 2, 1}, 4); // a negative index is out of range, as in PyTorch
         Tensor gpuIdx = toGpu(hostIdx);
         for (DType dt : ALL) {
             Tensor[] x = transposed(dt, 3, 5);   // (5, 3)
