@@ -27,9 +27,17 @@ public final class DatasetSummary {
      * @param values finite values seen
      * @param nonFinite NaN/Inf values seen
      * @param error why the column could not be read, or {@code null}
+     * @param minLength shortest list of a ragged list column (rows of different lengths, no shape given), else -1
+     * @param maxLength longest list of a ragged list column, else -1
      */
     public record ColumnStats(String name, String type, TensorColumn.Layout layout, int[] sampleShape, long rows,
-            long values, long nonFinite, double min, double max, double mean, String error) {}
+            long values, long nonFinite, double min, double max, double mean, String error, int minLength, int maxLength) {
+
+        /** True for a list column whose rows have different lengths (described without a sample shape). */
+        public boolean ragged() {
+            return minLength >= 0;
+        }
+    }
 
     /** One file: format, rows, row groups (Parquet) or -1. */
     public record FileInfo(Path file, DataFormat format, long rows, int rowGroups, String createdBy) {}
@@ -90,7 +98,7 @@ public final class DatasetSummary {
                 res = tc.resolve(schema, paths.get(0));
             } catch (ArrowDataException e) {
                 cols.add(new ColumnStats(f.getName(), f.getType().toString(), null, null, -1, 0, 0, Double.NaN, Double.NaN,
-                        Double.NaN, "not a tensor or numeric column"));
+                        Double.NaN, "not a tensor or numeric column", -1, -1));
                 continue;
             }
             double min = Double.POSITIVE_INFINITY;
@@ -126,9 +134,16 @@ public final class DatasetSummary {
                 counted = true;
             } catch (ArrowDataException e) {
                 error = e.getMessage();
+                if (callerShape == null && res.layout() == TensorColumn.Layout.LIST && res.sampleShape() == null) {
+                    ColumnStats ragged = raggedList(f, paths, formats, allocator);
+                    if (ragged != null) {
+                        cols.add(ragged);
+                        continue;
+                    }
+                }
             }
             cols.add(new ColumnStats(f.getName(), f.getType().toString(), res.layout(), shape, rows, n, bad,
-                    n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, n == 0 ? Double.NaN : sum / n, error));
+                    n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, n == 0 ? Double.NaN : sum / n, error, -1, -1));
         }
         List<FileInfo> infos = new ArrayList<>();
         for (int i = 0; i < paths.size(); i++) {
@@ -150,6 +165,68 @@ public final class DatasetSummary {
             infos.add(new FileInfo(paths.get(i), formats.get(i), rows, rgs, by));
         }
         return new DatasetSummary(infos, schema, cols);
+    }
+
+    /**
+     * Statistics of a list column whose rows have different lengths (e.g. fMRI runs of different grids in one file):
+     * list lengths and value statistics, read batch by batch. Returns {@code null} if all rows have the same length
+     * or a row is null, so that the caller reports its original error.
+     */
+    private static ColumnStats raggedList(Field f, List<Path> paths, List<DataFormat> formats, BufferAllocator allocator) {
+        int minLen = Integer.MAX_VALUE;
+        int maxLen = -1;
+        long rows = 0;
+        long n = 0;
+        long bad = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        double sum = 0;
+        for (int i = 0; i < paths.size(); i++) {
+            try (ColumnarFileReader r = ColumnarFileReader.open(paths.get(i), formats.get(i), new String[] {f.getName()},
+                    4096, allocator)) {
+                while (r.next()) {
+                    if (!(r.root().getVector(f.getName()) instanceof org.apache.arrow.vector.complex.ListVector lv)) {
+                        return null;
+                    }
+                    org.apache.arrow.vector.FieldVector child = lv.getDataVector();
+                    for (int row = 0; row < lv.getValueCount(); row++) {
+                        if (lv.isNull(row)) {
+                            return null;
+                        }
+                        int start = lv.getElementStartIndex(row);
+                        int end = lv.getElementEndIndex(row);
+                        minLen = Math.min(minLen, end - start);
+                        maxLen = Math.max(maxLen, end - start);
+                        for (int k = start; k < end; k++) {
+                            double x;
+                            if (child.isNull(k)) {
+                                return null;
+                            } else if (child instanceof org.apache.arrow.vector.FloatingPointVector fp) {
+                                x = fp.getValueAsDouble(k);
+                            } else if (child instanceof org.apache.arrow.vector.BaseIntVector iv) {
+                                x = iv.getValueAsLong(k);
+                            } else {
+                                return null;
+                            }
+                            if (Double.isFinite(x)) {
+                                min = Math.min(min, x);
+                                max = Math.max(max, x);
+                                sum += x;
+                                n++;
+                            } else {
+                                bad++;
+                            }
+                        }
+                        rows++;
+                    }
+                }
+            }
+        }
+        if (maxLen < 0 || minLen == maxLen) {
+            return null;
+        }
+        return new ColumnStats(f.getName(), f.getType().toString(), TensorColumn.Layout.LIST, null, rows, n, bad,
+                n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, n == 0 ? Double.NaN : sum / n, null, minLen, maxLen);
     }
 
     @Override
@@ -190,7 +267,9 @@ public final class DatasetSummary {
                 sb.append(c.type()).append(" (").append(c.error()).append(")\n");
                 continue;
             }
-            sb.append(c.layout() == TensorColumn.Layout.SCALAR ? "scalar" : "tensor " + Arrays.toString(c.sampleShape()));
+            sb.append(c.layout() == TensorColumn.Layout.SCALAR ? "scalar"
+                    : c.ragged() ? "ragged list, lengths " + c.minLength() + ".." + c.maxLength()
+                    : "tensor " + Arrays.toString(c.sampleShape()));
             if (c.error() != null) {
                 sb.append("  ERROR: ").append(c.error()).append('\n');
                 continue;

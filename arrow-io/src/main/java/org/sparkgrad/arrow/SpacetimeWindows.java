@@ -17,7 +17,7 @@ import org.sparkgrad.tensor.DType;
  *   <li>{@code input}: float32 {@code (1, k+1, D, h, w)} = {@code data[t-k..t, :, y:y+h, x:x+w]} (channel, time,
  *       depth, lat, lon);</li>
  *   <li>{@code target}: float32 {@code (1, D, h, w)} = {@code data[t+1, :, y:y+h, x:x+w]};</li>
- *   <li>{@code mask} (when a mask {@code (D, H, W)} is given): float32 {@code (1, D, h, w)}, 1 = valid (ocean),
+ *   <li>{@code mask} (when a mask {@code (D, H, W)} or {@code (H, W)} is given): float32 {@code (1, D, h, w)}, 1 = valid (ocean),
  *       0 = land, to mask the loss;</li>
  *   <li>{@code t}, {@code y}, {@code x}: int64, the time index of the last input and the patch origin.</li>
  * </ul>
@@ -57,9 +57,10 @@ public final class SpacetimeWindows {
         if (s.length != 4) {
             throw new IllegalArgumentException("data must be 4-D (T, D, H, W), got " + Arrays.toString(s));
         }
-        if (mask != null && !Arrays.equals(mask.shape(), Arrays.copyOfRange(s, 1, 4))) {
-            throw new IllegalArgumentException("mask shape " + Arrays.toString(mask.shape()) + " is not (D, H, W) = "
-                    + Arrays.toString(Arrays.copyOfRange(s, 1, 4)));
+        if (mask != null && !Arrays.equals(mask.shape(), Arrays.copyOfRange(s, 1, 4))
+                && !Arrays.equals(mask.shape(), Arrays.copyOfRange(s, 2, 4))) {
+            throw new IllegalArgumentException("mask shape " + Arrays.toString(mask.shape()) + " is neither (D, H, W) = "
+                    + Arrays.toString(Arrays.copyOfRange(s, 1, 4)) + " nor (H, W) = " + Arrays.toString(Arrays.copyOfRange(s, 2, 4)));
         }
         if (patchH > s[2] || patchW > s[3]) {
             throw new IllegalArgumentException("patch " + patchH + "x" + patchW + " larger than the grid " + s[2] + "x" + s[3]);
@@ -97,6 +98,13 @@ public final class SpacetimeWindows {
         float[] maskAll = null;
         if (mask != null) {
             maskAll = mask.readFloats(0, (int) mask.numel());
+            if (mask.shape().length == 2) { // (H, W): the same for every depth / channel
+                float[] all = new float[dN * hN * wN];
+                for (int d = 0; d < dN; d++) {
+                    System.arraycopy(maskAll, 0, all, d * hN * wN, hN * wN);
+                }
+                maskAll = all;
+            }
             maskPatches = new float[ny * nx * patchSize];
         }
         int kept = 0;
@@ -228,7 +236,10 @@ public final class SpacetimeWindows {
             this.data = data;
         }
 
-        /** The validity mask {@code (D, H, W)}, nonzero = valid (default none: every patch kept). */
+        /**
+         * The validity mask {@code (D, H, W)}, or {@code (H, W)} for the same mask at every depth / channel; nonzero =
+         * valid (default none: every patch kept). A shape that is neither is an IllegalArgumentException naming both.
+         */
         public Builder mask(RawDataset.Array m) {
             this.mask = m;
             return this;

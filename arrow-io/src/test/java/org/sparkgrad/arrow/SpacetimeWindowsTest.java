@@ -2,6 +2,8 @@ package org.sparkgrad.arrow;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -140,6 +142,49 @@ class SpacetimeWindowsTest {
     @Test
     void cyclicTimeWraps() throws IOException {
         check(true);
+    }
+
+    /**
+     * A 2-D (H, W) mask (navy_winds' valid_mask over its U/V channels) applies to every depth / channel: the windows
+     * equal those cut with the same mask repeated over D. A mask of another shape names both shapes.
+     */
+    @Test
+    void twoDimensionalMaskBroadcastsOverDepth() throws IOException {
+        Path dir = synthetic();
+        byte[] m2 = new byte[H * W];
+        byte[] m3 = new byte[D * H * W];
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                m2[y * W + x] = (byte) (ocean(1, y, x) ? 1 : 0);
+                for (int d = 0; d < D; d++) {
+                    m3[(d * H + y) * W + x] = m2[y * W + x];
+                }
+            }
+        }
+        Files.write(dir.resolve("m2.u8"), m2);
+        Files.write(dir.resolve("m3.u8"), m3);
+        Files.write(dir.resolve("bad.u8"), new byte[H]);
+        Files.writeString(dir.resolve("meta.json"), "{\"files\":{"
+                + "\"v\":{\"file\":\"v.f32\",\"dtype\":\"float32\",\"shape\":[" + T + "," + D + "," + H + "," + W + "]},"
+                + "\"m2\":{\"file\":\"m2.u8\",\"dtype\":\"uint8\",\"shape\":[" + H + "," + W + "]},"
+                + "\"bad\":{\"file\":\"bad.u8\",\"dtype\":\"uint8\",\"shape\":[" + H + "]},"
+                + "\"m3\":{\"file\":\"m3.u8\",\"dtype\":\"uint8\",\"shape\":[" + D + "," + H + "," + W + "]}}}");
+        RawDataset ds = RawDataset.open(dir);
+        float[][] masks = new float[2][];
+        long[] windows = new long[2];
+        String[] names = {"m2", "m3"};
+        for (int i = 0; i < 2; i++) {
+            Path out = tmp.resolve(names[i] + ".parquet");
+            windows[i] = SpacetimeWindows.builder(ds.array("v")).mask(ds.array(names[i])).history(1).patch(3, 3).stride(2, 2)
+                    .minValidFraction(0.5).build().write(out).windows();
+            masks[i] = RawDatasetTest.readAll(out, al, TensorColumn.of("mask")).get(0).toFloatArray();
+        }
+        assertTrue(windows[0] > 0);
+        assertEquals(windows[1], windows[0]);
+        assertArrayEquals(masks[1], masks[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SpacetimeWindows.builder(ds.array("v")).mask(ds.array("bad")).build());
+        assertTrue(e.getMessage().contains("[" + H + "]") && e.getMessage().contains("(H, W)"), e.getMessage());
     }
 
     /** The real ocean climatology: window values against temp.f32, counts against the mask. */

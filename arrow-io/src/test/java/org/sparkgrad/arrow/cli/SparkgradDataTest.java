@@ -65,6 +65,52 @@ class SparkgradDataTest {
     }
 
     /** The summary's numbers do not follow the JVM's default locale (a CI machine may use one with a decimal comma). */
+    /**
+     * A list column whose rows have different lengths (as fmri_small.parquet's volumes of three runs on different
+     * grids) is described by its length range and value statistics instead of an error from the first row's shape.
+     */
+    @Test
+    void describeRaggedListColumn() throws Exception {
+        Path p = tmp.resolve("ragged.arrow");
+        try (BufferAllocator al = new RootAllocator()) {
+            org.apache.arrow.vector.types.pojo.Field elem = org.apache.arrow.vector.types.pojo.Field.notNullable("item",
+                    new org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint(
+                            org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE));
+            org.apache.arrow.vector.types.pojo.Field vol = new org.apache.arrow.vector.types.pojo.Field("volume",
+                    org.apache.arrow.vector.types.pojo.FieldType.notNullable(new org.apache.arrow.vector.types.pojo.ArrowType.List()),
+                    java.util.List.of(elem));
+            try (org.apache.arrow.vector.VectorSchemaRoot root = org.apache.arrow.vector.VectorSchemaRoot.create(
+                    new org.apache.arrow.vector.types.pojo.Schema(java.util.List.of(vol)), al)) {
+                org.apache.arrow.vector.complex.ListVector lv = (org.apache.arrow.vector.complex.ListVector) root.getVector("volume");
+                org.apache.arrow.vector.complex.impl.UnionListWriter w = lv.getWriter();
+                float[][] rows = {{1, 2, 3}, {4, 5, 6}, {-1, 7, 8, 9, 10}};
+                for (int r = 0; r < rows.length; r++) {
+                    w.setPosition(r);
+                    w.startList();
+                    for (float v : rows[r]) {
+                        w.float4().writeFloat4(v);
+                    }
+                    w.endList();
+                }
+                root.setRowCount(rows.length);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                        org.apache.arrow.vector.ipc.ArrowFileWriter fw = new org.apache.arrow.vector.ipc.ArrowFileWriter(root, null, ch)) {
+                    fw.start();
+                    fw.writeBatch();
+                    fw.end();
+                }
+            }
+        }
+        Run r = run("describe", p.toString());
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("volume        ragged list, lengths 3..5  min=-1.00000 max=10.0000 mean=4.90909"), r.out());
+        assertTrue(!r.out().contains("ERROR"), r.out());
+        // with a shape the ragged rows are still an error naming the column and row
+        Run shaped = run("describe", p.toString(), "--shape", "volume=3");
+        assertTrue(shaped.out().contains("ERROR") && shaped.out().contains("row=2"), shaped.out() + shaped.err());
+    }
+
     @Test
     void describeIsTheSameInEveryDefaultLocale() throws Exception {
         String digits = resource("data/digits/digits.parquet").toString();
