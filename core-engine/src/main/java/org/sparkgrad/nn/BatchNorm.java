@@ -18,13 +18,9 @@ import org.sparkgrad.tensor.Tensor;
  * buffers {@code running_mean} (zeros), {@code running_var} (ones) and {@code num_batches_tracked} (int64, 0-d) when
  * {@code trackRunningStats}.
  */
-public abstract class BatchNorm extends Module {
-    public final int numFeatures;
-    public final double eps;
+public abstract class BatchNorm extends NormBase {
     /** The running-average factor; null = cumulative moving average. */
     public final Double momentum;
-    public final boolean affine, trackRunningStats;
-    public final Tensor weight, bias;
 
     /**
      * @param numFeatures       channels C
@@ -35,36 +31,8 @@ public abstract class BatchNorm extends Module {
      * @throws IllegalArgumentException for a non-positive feature count
      */
     protected BatchNorm(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
-        if (numFeatures <= 0) throw new IllegalArgumentException("num_features must be positive, got " + numFeatures);
-        this.numFeatures = numFeatures;
-        this.eps = eps;
+        super(numFeatures, eps, affine, trackRunningStats);
         this.momentum = momentum;
-        this.affine = affine;
-        this.trackRunningStats = trackRunningStats;
-        this.weight = registerParameter("weight", affine ? Tensor.ones(numFeatures) : null);
-        this.bias = registerParameter("bias", affine ? Tensor.zeros(numFeatures) : null);
-        registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(numFeatures) : null);
-        registerBuffer("running_var", trackRunningStats ? Tensor.ones(numFeatures) : null);
-        registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.scalar(0, DType.INT64) : null);
-    }
-
-    /** The running mean buffer {@code (C)} (null when not tracked). */
-    public Tensor runningMean() { return buffer("running_mean"); }
-
-    /** The running variance buffer {@code (C)} (null when not tracked). */
-    public Tensor runningVar() { return buffer("running_var"); }
-
-    /** The number of training batches seen (0-d int64; null when not tracked). */
-    public Tensor numBatchesTracked() { return buffer("num_batches_tracked"); }
-
-    /** Resets the running statistics to mean 0, variance 1 and the batch count to 0. */
-    public void resetRunningStats() {
-        if (!trackRunningStats) return;
-        try (GradMode.Guard g = GradMode.noGrad()) {
-            runningMean().zero_();
-            runningVar().fill_(1);
-            numBatchesTracked().zero_();
-        }
     }
 
     /** Checks the input rank; throws {@link IllegalArgumentException} naming the expected dims and the shape. */

@@ -2,7 +2,6 @@ package org.sparkgrad.nn;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Tensor;
 
@@ -19,13 +18,10 @@ import org.sparkgrad.tensor.Tensor;
  * (zeros), {@code running_var} (ones) and {@code num_batches_tracked} (int64, 0-d; PyTorch registers it but instance
  * norm never advances it) when tracking.
  */
-public abstract class InstanceNorm extends Module {
+public abstract class InstanceNorm extends NormBase {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceNorm.class);
 
-    public final int numFeatures;
-    public final double eps, momentum;
-    public final boolean affine, trackRunningStats;
-    public final Tensor weight, bias;
+    public final double momentum;
 
     /**
      * @param numFeatures       channels C
@@ -36,24 +32,9 @@ public abstract class InstanceNorm extends Module {
      * @throws IllegalArgumentException for a non-positive feature count
      */
     protected InstanceNorm(int numFeatures, double eps, double momentum, boolean affine, boolean trackRunningStats) {
-        if (numFeatures <= 0) throw new IllegalArgumentException("num_features must be positive, got " + numFeatures);
-        this.numFeatures = numFeatures;
-        this.eps = eps;
+        super(numFeatures, eps, affine, trackRunningStats);
         this.momentum = momentum;
-        this.affine = affine;
-        this.trackRunningStats = trackRunningStats;
-        this.weight = registerParameter("weight", affine ? Tensor.ones(numFeatures) : null);
-        this.bias = registerParameter("bias", affine ? Tensor.zeros(numFeatures) : null);
-        registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(numFeatures) : null);
-        registerBuffer("running_var", trackRunningStats ? Tensor.ones(numFeatures) : null);
-        registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.scalar(0, DType.INT64) : null);
     }
-
-    /** The running mean buffer {@code (C)} (null when not tracked). */
-    public Tensor runningMean() { return buffer("running_mean"); }
-
-    /** The running variance buffer {@code (C)} (null when not tracked). */
-    public Tensor runningVar() { return buffer("running_var"); }
 
     /** Rank of an unbatched input: 2 for 1d ({@code (C, L)}), 3 for 2d, 4 for 3d. */
     protected abstract int noBatchDim();
