@@ -28,6 +28,11 @@ import org.sparkgrad.tensor.Tensor;
  * <p>Usage: {@code java org.sparkgrad.testing.GoldenRunner FILE_OR_DIR...}. Prints one line per failing
  * case and the closing line {@code N passed, M failed, K skipped} (skipped = op not implemented, listed by
  * name). Exits 1 when any case fails.
+ *
+ * <p>A case also fails, before any comparison, when its handler did not read one of the case's {@code args} or
+ * {@code inputs} ("unsupported argument(s) X for op Y"; see {@link GoldenCase#unreadArgs()}), and a handler that
+ * meets an argument value the engine cannot honour throws {@link UnsupportedOperationException} naming it (reported
+ * once as "unsupported: ...").
  */
 public final class GoldenRunner {
     /** Float64 comparison tolerance. */
@@ -96,6 +101,10 @@ public final class GoldenRunner {
         for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             try {
                 check(c, impl, new GoldenCase(file, c, dt), dt == DType.FLOAT32 ? rtol32 : F64_RTOL, problems);
+            } catch (UnsupportedOperationException e) {
+                // the same for both dtypes: report it once, untagged
+                String m = "unsupported: " + e.getMessage();
+                if (!problems.contains(m)) problems.add(m);
             } catch (RuntimeException e) {
                 problems.add("[" + dt.torchName() + "] threw " + e);
             }
@@ -111,6 +120,19 @@ public final class GoldenRunner {
     private void check(JsonNode c, GoldenOp impl, GoldenCase gc, double rtol, List<String> problems) {
         String tag = "[" + gc.floatType().torchName() + "] ";
         GoldenResult r = impl.run(gc);
+        // every arg and input of the case must have been read by the handler: an ignored keyword argument would make
+        // the comparison meaningless (a "pass" or "fail" unrelated to the math)
+        List<String> unread = new ArrayList<>();
+        if (!gc.unreadArgs().isEmpty()) {
+            unread.add("unsupported argument(s) " + String.join(", ", gc.unreadArgs()) + " for op " + gc.op());
+        }
+        if (!gc.unreadInputs().isEmpty()) {
+            unread.add("unsupported input(s) " + String.join(", ", gc.unreadInputs()) + " for op " + gc.op());
+        }
+        if (!unread.isEmpty()) {
+            for (String u : unread) if (!problems.contains(u)) problems.add(u);
+            return;
+        }
         JsonNode outNode = c.path("output");
         List<JsonNode> expOuts = new ArrayList<>();
         if (outNode.isArray()) outNode.forEach(expOuts::add);
