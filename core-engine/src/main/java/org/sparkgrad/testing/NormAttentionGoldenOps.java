@@ -140,7 +140,11 @@ public final class NormAttentionGoldenOps implements GoldenOps.Provider {
         Tensor x = c.in("x");
         int heads = c.argInt("n_heads", 1);
         double eps = c.argDouble("eps", 1e-5);
-        boolean tanh = "tanh".equals(c.argString("approximate", "none"));
+        String approximate = c.argString("approximate", "none");
+        if (!approximate.equals("none") && !approximate.equals("tanh")) {
+            throw new IllegalArgumentException("gpt_block: approximate must be 'none' or 'tanh', got " + approximate);
+        }
+        boolean tanh = approximate.equals("tanh");
         int d = x.size(-1);
         int[] ns = {d};
         Tensor a = F.layerNorm(x, ns, c.in("ln1_weight"), c.in("ln1_bias"), eps);
