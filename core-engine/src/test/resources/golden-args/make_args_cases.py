@@ -621,6 +621,316 @@ sched("cycliclr_exp_range", "lr_scheduler.CyclicLR",
       {"base_lr": 0.02, "max_lr": 0.2, "step_size_up": 4, "mode": "exp_range", "gamma": 0.9, "base_momentum": 0.7,
        "max_momentum": 0.95}, lr_e, mom_e)
 
+# ============================================================ engine paths under argument combinations the shared fixtures lack
+
+
+def logsm(x, axis):
+    return np.log(softmax(x, axis))
+
+
+lg = RNG.randn(5, 4)
+tg = np.array([0, 3, 1, 3, 2])
+wc = np.array([0.5, 1.5, 1.0, 2.0])
+
+
+def ce_weighted_smooth(i, ls=0.2, ign=1):
+    lp = logsm(i["input"], 1)
+    keep = [n for n in range(5) if tg[n] != ign]
+    nll = sum(-wc[tg[n]] * lp[n, tg[n]] for n in keep) / sum(wc[tg[n]] for n in keep)
+    smooth = sum(-np.sum(wc * lp[n]) for n in keep) / sum(wc[tg[n]] for n in keep)
+    return np.array((1 - ls) * nll + ls / 4 * smooth)
+
+
+case("cross_entropy_weight_smoothing_ignore_mean", "cross_entropy", {"ignore_index": 1, "label_smoothing": 0.2, "reduction": "mean"},
+     {"input": lg, "target": tg, "weight": wc}, ce_weighted_smooth, ["input"], dtypes={"target": "int64"},
+     note="torch 1.13 cross_entropy_loss_label_smoothing: both parts divided by sum of w[t] over non-ignored targets")
+lg3 = RNG.randn(2, 3, 4)
+tg3 = np.array([[0, 2, 1, 1], [2, 2, 0, 1]])
+case("cross_entropy_nd_smoothing_none", "cross_entropy", {"label_smoothing": 0.3, "reduction": "none"},
+     {"input": lg3, "target": tg3},
+     lambda i: np.array([[(1 - 0.3) * -logsm(i["input"], 1)[n, tg3[n, l], l] + 0.3 / 3 * -np.sum(logsm(i["input"], 1)[n, :, l])
+                          for l in range(4)] for n in range(2)]), ["input"], dtypes={"target": "int64"})
+pt5 = softmax(RNG.randn(5, 4), 1)
+case("cross_entropy_probs_weight_smoothing_mean", "cross_entropy", {"label_smoothing": 0.1},
+     {"input": lg, "target": pt5, "weight": wc},
+     lambda i: np.array(-np.sum(logsm(i["input"], 1) * (i["target"] * 0.9 + 0.1 / 4) * wc) / 5), ["input", "target"],
+     note="probability targets: -(logp * ((1-ls) q + ls/C) * w).sum() / (numel / C)")
+case("nll_loss_weight_ignore_mean", "nll_loss", {"ignore_index": 3}, {"input": logsm(lg, 1), "target": tg, "weight": wc},
+     lambda i: np.array(sum(-wc[tg[n]] * i["input"][n, tg[n]] for n in range(5) if tg[n] != 3)
+                        / sum(wc[tg[n]] for n in range(5) if tg[n] != 3)), ["input"], dtypes={"target": "int64"})
+xl, tl = RNG.randn(3, 4) * 2, RNG.rand(3, 4)
+pw, we = np.array([0.5, 2.0, 1.0, 3.0]), RNG.rand(3, 1) + 0.5
+
+
+def bcel(i):
+    ls = -np.log1p(np.exp(-i["input"]))
+    l1s = -np.log1p(np.exp(i["input"]))
+    return np.array(np.sum(-i["weight"] * (i["pos_weight"] * i["target"] * ls + (1 - i["target"]) * l1s)))
+
+
+case("bce_with_logits_pos_weight_weight_sum", "binary_cross_entropy_with_logits", {"reduction": "sum"},
+     {"input": xl, "target": tl, "weight": we, "pos_weight": pw}, bcel, ["input", "target"])
+lt = np.log(softmax(RNG.randn(3, 4), 1))
+case("kl_div_log_target_batchmean", "kl_div", {"reduction": "batchmean", "log_target": True},
+     {"input": logq, "target": lt}, lambda i: np.array(np.sum(np.exp(i["target"]) * (i["target"] - i["input"])) / 3),
+     ["input", "target"])
+
+
+def pool_out(L, k, s, p, d, ceil):
+    num = L + 2 * p - d * (k - 1) - 1
+    o = (-(-num // s) if ceil else num // s) + 1
+    if ceil and (o - 1) * s >= L + p:
+        o -= 1
+    return o
+
+
+def max_pool1d(x, k, s, p, d, ceil):
+    L = x.shape[-1]
+    o = pool_out(L, k, s, p, d, ceil)
+    vals = np.zeros(x.shape[:-1] + (o,))
+    ind = np.zeros(x.shape[:-1] + (o,), dtype=np.int64)
+    for idx in np.ndindex(x.shape[:-1]):
+        for i in range(o):
+            taps = [i * s - p + j * d for j in range(k)]
+            taps = [t for t in taps if 0 <= t < L]
+            best = max(taps, key=lambda t: x[idx + (t,)])
+            vals[idx + (i,)] = x[idx + (best,)]
+            ind[idx + (i,)] = best
+    return vals, ind
+
+
+xq = distinct((2, 2, 9))
+case("max_pool1d_ceil_dilation_padding", "max_pool1d",
+     {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True, "return_indices": True},
+     {"input": xq}, lambda i: max_pool1d(i["input"], 3, 2, 1, 2, True)[0], ["input"],
+     extra={"indices": max_pool1d(xq, 3, 2, 1, 2, True)[1]})
+
+
+def avg_pool1d(x, k, s, p, ceil, cip, div=None):
+    L = x.shape[-1]
+    o = pool_out(L, k, s, p, 1, ceil)
+    r = np.zeros(x.shape[:-1] + (o,))
+    for i in range(o):
+        st = i * s - p
+        en = min(st + k, L + p)
+        size = en - st
+        st2, en2 = max(st, 0), min(en, L)
+        dv = div if div else (size if cip else en2 - st2)
+        r[..., i] = x[..., st2:en2].sum(axis=-1) / dv
+    return r
+
+
+xv = RNG.randn(2, 2, 6)
+case("avg_pool1d_ceil_include_pad_partial_window", "avg_pool1d",
+     {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": True},
+     {"input": xv}, lambda i: avg_pool1d(i["input"], 3, 2, 1, True, True), ["input"],
+     note="the last window passes the right padding: its divisor is clipped to L + pad (2), as at::avg_pool")
+case("avg_pool1d_ceil_exclude_pad", "avg_pool1d",
+     {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False},
+     {"input": xv}, lambda i: avg_pool1d(i["input"], 3, 2, 1, True, False), ["input"])
+
+
+def avg_pool2d(x, k, s, p, ceil, cip, div):
+    H, Wd = x.shape[-2:]
+    oh, ow = pool_out(H, k, s, p, 1, ceil), pool_out(Wd, k, s, p, 1, ceil)
+    r = np.zeros(x.shape[:-2] + (oh, ow))
+    for a in range(oh):
+        for b in range(ow):
+            hs, ws = a * s - p, b * s - p
+            he, we_ = min(hs + k, H + p), min(ws + k, Wd + p)
+            size = (he - hs) * (we_ - ws)
+            hs2, ws2, he2, we2 = max(hs, 0), max(ws, 0), min(he, H), min(we_, Wd)
+            dv = div if div else (size if cip else (he2 - hs2) * (we2 - ws2))
+            r[..., a, b] = x[..., hs2:he2, ws2:we2].sum(axis=(-1, -2)) / dv
+    return r
+
+
+case("avg_pool2d_ceil_divisor_override", "avg_pool2d",
+     {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False, "divisor_override": 4},
+     {"input": RNG.randn(1, 2, 5, 6)}, lambda i: avg_pool2d(i["input"], 3, 2, 1, True, False, 4), ["input"])
+
+
+def conv_transpose1d(x, w, b, s, p, op, g, d):
+    N, C, L = x.shape
+    Cg, Og, K = C // g, w.shape[1], w.shape[2]
+    Lo = (L - 1) * s - 2 * p + d * (K - 1) + op + 1
+    y = np.zeros((N, Og * g, Lo))
+    for n in range(N):
+        for gi in range(g):
+            for c in range(Cg):
+                for o in range(Og):
+                    for i in range(L):
+                        for kk in range(K):
+                            t = i * s - p + kk * d
+                            if 0 <= t < Lo:
+                                y[n, gi * Og + o, t] += x[n, gi * Cg + c, i] * w[gi * Cg + c, o, kk]
+    return y + b.reshape(1, -1, 1)
+
+
+case("conv_transpose1d_groups_dilation_output_padding", "conv_transpose1d",
+     {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2, "dilation": 2},
+     {"input": RNG.randn(2, 4, 5), "weight": RNG.randn(4, 3, 3), "bias": RNG.randn(6)},
+     lambda i: conv_transpose1d(i["input"], i["weight"], i["bias"], 2, 1, 1, 2, 2), ["input", "weight", "bias"])
+
+
+def gnorm(i, G, eps):
+    x = i["input"]
+    N, C = x.shape[:2]
+    xg = x.reshape(N, G, -1)
+    m = xg.mean(axis=2, keepdims=True)
+    v = ((xg - m) ** 2).mean(axis=2, keepdims=True)
+    return ((xg - m) / np.sqrt(v + eps)).reshape(x.shape)
+
+
+case("group_norm_no_affine", "group_norm", {"num_groups": 2, "eps": 1e-3}, {"input": RNG.randn(2, 4, 3)},
+     lambda i: gnorm(i, 2, 1e-3), ["input"])
+
+
+def ln2(i):
+    x = i["input"]
+    m = x.mean(axis=(-1, -2), keepdims=True)
+    v = ((x - m) ** 2).mean(axis=(-1, -2), keepdims=True)
+    return (x - m) / np.sqrt(v + 1e-5)
+
+
+case("layer_norm_2d_shape_no_affine", "layer_norm", {"normalized_shape": [3, 4]}, {"input": RNG.randn(2, 3, 4)}, ln2, ["input"])
+case("embedding_negative_padding_idx", "embedding", {"padding_idx": -1}, {"indices": np.array([3, 0, 3, 2]), "weight": RNG.randn(4, 2)},
+     lambda i: i["weight"][i["indices"]], dtypes={"indices": "int64"})
+c = CASES[-1]
+up = RNG.randn(4, 2)
+gw = np.zeros((4, 2))
+for n, r_ in enumerate([3, 0, 3, 2]):
+    if r_ != 3:
+        gw[r_] += up[n]
+c["upstream_grad"], c["grads"] = T(up), {"weight": T(gw)}
+xb4 = RNG.randn(2, 3, 2, 2)
+rm3, rv3 = RNG.randn(3) * 0.1, RNG.rand(3) + 0.5
+
+
+def bn_train(i):
+    x = i["input"]
+    m = x.mean(axis=(0, 2, 3), keepdims=True)
+    v = ((x - m) ** 2).mean(axis=(0, 2, 3), keepdims=True)
+    return (x - m) / np.sqrt(v + 1e-4) * i["weight"].reshape(1, 3, 1, 1) + i["bias"].reshape(1, 3, 1, 1)
+
+
+nb = xb4.size // 3
+case("batch_norm_train_4d_momentum", "batch_norm", {"training": True, "momentum": 0.3, "eps": 1e-4},
+     {"input": xb4, "running_mean": rm3, "running_var": rv3, "weight": RNG.randn(3), "bias": RNG.randn(3)},
+     bn_train, ["input", "weight", "bias"],
+     extra={"running_mean_after": 0.7 * rm3 + 0.3 * xb4.mean(axis=(0, 2, 3)),
+            "running_var_after": 0.7 * rv3 + 0.3 * xb4.var(axis=(0, 2, 3)) * nb / (nb - 1)})
+case("batch_norm_train_no_running_stats", "batch_norm", {"training": True, "eps": 1e-4},
+     {"input": xb4, "weight": RNG.randn(3), "bias": RNG.randn(3)}, bn_train, ["input", "weight", "bias"],
+     note="running_mean/running_var None: batch statistics only")
+
+
+def nearest_exact(x, out):
+    n = x.shape[-1]
+    return x[..., [min(int(math.floor((d + 0.5) * n / out)), n - 1) for d in range(out)]]
+
+
+case("interpolate_nearest_exact", "interpolate", {"size": 5, "mode": "nearest-exact"}, {"input": x1d},
+     lambda i: nearest_exact(i["input"], 5), ["input"])
+case("interpolate_area", "interpolate", {"size": [2, 2], "mode": "area"}, {"input": RNG.randn(1, 2, 3, 5)},
+     lambda i: aap2(i["input"], 2, 2), ["input"])
+
+
+def lin1s(x, out, scale, axis):
+    x = np.moveaxis(x, axis, -1)
+    r = np.stack([x[..., i0] * (1 - l) + x[..., i1] * l for i0, i1, l in lin_src(out, x.shape[-1], False, scale)], axis=-1)
+    return np.moveaxis(r, -1, axis)
+
+
+case("interpolate_bilinear_scale_factor", "interpolate", {"scale_factor": 1.5, "mode": "bilinear", "align_corners": False},
+     {"input": x2d}, lambda i: lin1s(lin1s(i["input"], 4, 1 / 1.5, -1), 3, 1 / 1.5, -2), ["input"],
+     note="output floor(in * 1.5); source index math with 1 / scale_factor")
+case("interpolate_bilinear_recompute_scale", "interpolate",
+     {"scale_factor": [1.5, 1.5], "mode": "bilinear", "align_corners": False, "recompute_scale_factor": True},
+     {"input": x2d}, lambda i: lin1s(lin1s(i["input"], 4, 3 / 4, -1), 3, 2 / 3, -2), ["input"],
+     note="recompute_scale_factor: index math with in / out")
+
+
+def adaptive_nd(x, outs, fn):
+    nd = len(outs)
+    sp = x.shape[-nd:]
+    res = np.zeros(x.shape[:-nd] + tuple(outs))
+    for o in np.ndindex(*outs):
+        sl = tuple(slice(*adaptive_bins(sp[k], outs[k])[o[k]]) for k in range(nd))
+        blk = x[(Ellipsis,) + sl]
+        res[(Ellipsis,) + o] = fn(blk.reshape(blk.shape[:-nd] + (-1,)), axis=-1)
+    return res
+
+
+x3 = distinct((1, 2, 3, 4, 5))
+case("adaptive_avg_pool3d", "adaptive_avg_pool3d", {"output_size": [2, 3, 2]}, {"input": x3},
+     lambda i: adaptive_nd(i["input"], (2, 3, 2), np.mean), ["input"])
+case("adaptive_max_pool3d_values", "adaptive_max_pool3d", {"output_size": 2, "return_indices": False}, {"input": x3},
+     lambda i: adaptive_nd(i["input"], (2, 2, 2), np.max), ["input"])
+qb, kb, vb = RNG.randn(2, 2, 2, 3), RNG.randn(2, 2, 3, 3), RNG.randn(2, 2, 3, 2)
+case("sdpa_causal_rectangular", "scaled_dot_product_attention", {"is_causal": True},
+     {"query": qb, "key": kb, "value": vb},
+     lambda i: softmax(np.where(np.tril(np.ones((2, 3))) > 0, i["query"] @ np.swapaxes(i["key"], -1, -2) / math.sqrt(3), -np.inf), -1)
+     @ i["value"], ["query", "key", "value"], note="torch 2.x: causal mask tril(ones(L, S)), top-left aligned")
+bm = np.array([[True, False, True], [True, True, False]])
+case("sdpa_bool_mask_broadcast", "scaled_dot_product_attention", {},
+     {"query": qb, "key": kb, "value": vb, "attn_mask": bm},
+     lambda i: softmax(np.where(i["attn_mask"], i["query"] @ np.swapaxes(i["key"], -1, -2) / math.sqrt(3), -np.inf), -1) @ i["value"],
+     ["query", "key", "value"], dtypes={"attn_mask": "bool"}, note="bool mask, True = may attend")
+Ls = 3
+mself = {"x": RNG.randn(2, Ls, 4), "in_proj_weight": mha["in_proj_weight"], "in_proj_bias": mha["in_proj_bias"],
+         "out_proj_weight": mha["out_proj_weight"], "out_proj_bias": mha["out_proj_bias"],
+         "attn_mask": np.array([[False, True, False], [False, False, True], [True, False, False]]),
+         "key_padding_mask": np.array([[False, False, True], [False, False, False]])}
+
+
+def mha_bool(i, weights=False):
+    Wi, bi = i["in_proj_weight"], i["in_proj_bias"]
+    x = i["x"]
+    qp, kp, vp = x @ Wi[:4].T + bi[:4], x @ Wi[4:8].T + bi[4:8], x @ Wi[8:].T + bi[8:]
+    out = np.zeros((2, Ls, 4))
+    probs = np.zeros((2, 2, Ls, Ls))
+    for b in range(2):
+        blocked = i["attn_mask"] | i["key_padding_mask"][b][None, :]
+        for h in range(2):
+            sl = slice(2 * h, 2 * h + 2)
+            sc = np.where(blocked, -np.inf, qp[b, :, sl] @ kp[b, :, sl].T / math.sqrt(2))
+            pr = softmax(sc, -1)
+            probs[b, h] = pr
+            out[b, :, sl] = pr @ vp[b, :, sl]
+    return probs.mean(axis=1) if weights else out @ i["out_proj_weight"].T + i["out_proj_bias"]
+
+
+case("mha_bool_attn_mask_and_key_padding", "multi_head_attention", {"num_heads": 2, "causal": False},
+     mself, mha_bool, ["x", "in_proj_weight", "in_proj_bias", "out_proj_weight", "out_proj_bias"],
+     dtypes={"attn_mask": "bool", "key_padding_mask": "bool"}, extra={"attn_weights": mha_bool(mself, True)},
+     note="bool attn_mask (True = not allowed) and key_padding_mask (True = padding) combined")
+opt_case("sgd_nesterov_weight_decay", "optim.SGD", {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.1, "nesterov": True},
+         sgd(0.05, 0.8, 0.0, 0.1, True, False))
+opt_case("rmsprop_weight_decay_plain", "optim.RMSprop", {"lr": 0.02, "weight_decay": 0.05},
+         rmsprop(0.02, 0.99, 1e-8, 0.05, 0.0, False, False))
+opt_case("adam_defaults_only", "optim.Adam", {}, adam(1e-3, 0.9, 0.999, 1e-8, 0.0, False, False))
+
+
+def one_cycle(max_lr, total, pct, anneal, div, fdiv):
+    init, mn = max_lr / div, max_lr / div / fdiv
+    phases = [(float(pct * total) - 1, init, max_lr), (total - 1, max_lr, mn)]
+    f = (lambda a, b, t: (b - a) * t + a) if anneal == "linear" else (lambda a, b, t: b + (a - b) / 2.0 * (math.cos(math.pi * t) + 1))
+    lrs = []
+    for step in range(N):
+        start = 0
+        for k, (end, a, b) in enumerate(phases):
+            if step <= end or k == len(phases) - 1:
+                lrs.append(f(a, b, (step - start) / (end - start)))
+                break
+            start = end
+    return lrs
+
+
+sched("onecycle_epochs_linear_no_momentum", "lr_scheduler.OneCycleLR",
+      {"base_lr": 0.01, "max_lr": 0.5, "epochs": 4, "steps_per_epoch": 5, "anneal_strategy": "linear", "cycle_momentum": False,
+       "pct_start": 0.25, "verbose": False}, one_cycle(0.5, 20, 0.25, "linear", 25.0, 1e4))
+
 out = {"family": "args_and_ops", "torch_version": "none (formulas of the PyTorch 1.13 documentation)", "dtype": "float64",
        "seed": 1234, "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), central differences",
        "cases": CASES}
