@@ -320,7 +320,7 @@ final class CoreGoldenOps {
             if (src == null) {
                 if (!c.has("value")) throw new IllegalArgumentException("scatter: needs src or value");
                 try (GradMode.Guard g = GradMode.noGrad()) {
-                    src = Tensor.full(c.argDouble("value", 0), x.dtype(), index.shape());
+                    src = Tensor.full(c.argDouble("value", 0), x.dtype(), index.shape()).to(x.device());
                 }
             } else if (c.has("value")) {
                 throw new IllegalArgumentException("scatter: give src or value, not both");
