@@ -16,6 +16,7 @@ import org.sparkgrad.ops.Activations;
 import org.sparkgrad.ops.Arithmetic;
 import org.sparkgrad.ops.Indexing;
 import org.sparkgrad.ops.Linalg;
+import org.sparkgrad.ops.Rearrange;
 import org.sparkgrad.ops.Reductions;
 import org.sparkgrad.ops.ShapeOps;
 
@@ -848,6 +849,63 @@ public final class Tensor {
 
     /** Out-of-place {@code scatter_add}. */
     public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return Indexing.scatter(this, dim, index, src, true); }
+
+    // ------------------------------------------------------------------- rearranging (ops.Rearrange)
+    /** {@code torch.flip(x, dims)}: a copy reversed along each of dims. */
+    public Tensor flip(int... dims) { return Rearrange.flip(this, dims); }
+
+    /** {@code torch.roll(x, shifts, dims)}: cyclic shift along each dim; no dims rolls the flattened tensor. */
+    public Tensor roll(int[] shifts, int[] dims) { return Rearrange.roll(this, shifts, dims); }
+
+    /** {@code torch.roll(x, shift, dim)}. */
+    public Tensor roll(int shift, int dim) { return Rearrange.roll(this, new int[] {shift}, new int[] {dim}); }
+
+    /** {@code torch.roll(x, shift)}: the flattened tensor rolled, shape kept. */
+    public Tensor roll(int shift) { return Rearrange.roll(this, new int[] {shift}, null); }
+
+    /** {@code torch.rot90(x, k, dims)}: rotation by k quarter turns from dims[0] towards dims[1]. */
+    public Tensor rot90(int k, int dim0, int dim1) { return Rearrange.rot90(this, k, new int[] {dim0, dim1}); }
+
+    /** {@code torch.movedim(x, source, destination)} (a view). */
+    public Tensor movedim(int source, int destination) { return Rearrange.movedim(this, new int[] {source}, new int[] {destination}); }
+
+    /** {@code torch.movedim(x, source, destination)} for several dims. */
+    public Tensor movedim(int[] source, int[] destination) { return Rearrange.movedim(this, source, destination); }
+
+    /** {@code torch.tile(x, dims)}: like {@link #repeat} with ones prepended to a short dims. */
+    public Tensor tile(int... dims) { return Rearrange.tile(this, dims); }
+
+    /** {@code torch.repeat_interleave(x, repeats, dim)}; null dim works on the flattened input. */
+    public Tensor repeatInterleave(int repeats, Integer dim) { return Rearrange.repeatInterleave(this, repeats, dim); }
+
+    /** {@code torch.repeat_interleave(x, repeats, dim)} with an int64 tensor of per-slice counts. */
+    public Tensor repeatInterleave(Tensor repeats, Integer dim) { return Rearrange.repeatInterleave(this, repeats, dim); }
+
+    /** {@code torch.take_along_dim(x, indices, dim)}: broadcasting gather; null dim works on the flattened tensors. */
+    public Tensor takeAlongDim(Tensor indices, Integer dim) { return Rearrange.takeAlongDim(this, indices, dim); }
+
+    /** {@code torch.tril(x, diagonal)}: lower triangle of the last two dims, the rest zero. */
+    public Tensor tril(int diagonal) { return Rearrange.tril(this, diagonal); }
+
+    public Tensor tril() { return tril(0); }
+
+    /** {@code torch.triu(x, diagonal)}: upper triangle of the last two dims, the rest zero. */
+    public Tensor triu(int diagonal) { return Rearrange.triu(this, diagonal); }
+
+    public Tensor triu() { return triu(0); }
+
+    /** {@code torch.diag(x, diagonal)}: 1-D to a square matrix with x on that diagonal; 2-D to a copy of the diagonal. */
+    public Tensor diag(int diagonal) { return Rearrange.diag(this, diagonal); }
+
+    public Tensor diag() { return diag(0); }
+
+    /** {@code torch.diagonal(x, offset, dim1, dim2)}: a view of the diagonal, placed as the last dim. */
+    public Tensor diagonal(int offset, int dim1, int dim2) { return Rearrange.diagonal(this, offset, dim1, dim2); }
+
+    public Tensor diagonal() { return diagonal(0, 0, 1); }
+
+    /** {@code torch.trace(x)}: sum of the main diagonal of a matrix. */
+    public Tensor trace() { return Rearrange.trace(this); }
 
     /** Elements where {@code mask} (bool, broadcast) is true are replaced by {@code value}. */
     public Tensor maskedFill(Tensor mask, double value) { return Indexing.maskedFill(this, mask, value); }
