@@ -117,6 +117,37 @@ public interface Backend {
     /** {@code target.scatter_add_(dim, index, src)} ({@code add=true}) or {@code scatter_} (false); in place, target contiguous. */
     void scatter(Tensor target, int dim, Tensor index, Tensor src, boolean add);
 
+    // ---------------------------------------------------------------- scans and sorting (ops.Scans, ops.Sorting)
+    // x has rank >= 1 and dim is normalised; a dim of size 0 gives empty results. The defaults compute on the host
+    // through the CPU backend (download, compute, upload: a round trip per call, documented cost), so every backend
+    // supports them; device backends override them with native kernels.
+
+    /**
+     * Inclusive scan of {@code x} along {@code dim} ({@code torch.cumsum}, {@code cumprod}, {@code logcumsumexp},
+     * {@code cummax}, {@code cummin}; NaN and tie rules in {@link ScanOp}). Float dtypes; SUM, PROD, MAX and MIN also
+     * int64 (64-bit wrap-around on overflow, as C).
+     *
+     * @return {@code {values (x's shape and dtype), indices (int64, x's shape)}}; indices is null unless
+     *         {@link ScanOp#hasIndices()}
+     * @throws IllegalArgumentException for an unsupported dtype (named)
+     */
+    default Tensor[] scan(ScanOp op, Tensor x, int dim) {
+        return onDeviceAll(Backends.cpu().scan(op, onHost(x), dim), x);
+    }
+
+    /**
+     * Sorts {@code x} along {@code dim} ({@code torch.sort}): ascending, or descending when {@code descending}; NaN
+     * counts as larger than every number (last ascending, first descending); {@code -0.0 == 0.0}. With
+     * {@code stable} equal elements keep their input order; without it their order is unspecified (the CPU backend is
+     * always stable). Float dtypes and int64.
+     *
+     * @return {@code {values (x's shape and dtype), indices (int64, x's shape: the position along dim each value came
+     *         from)}}
+     */
+    default Tensor[] sort(Tensor x, int dim, boolean descending, boolean stable) {
+        return onDeviceAll(Backends.cpu().sort(onHost(x), dim, descending, stable), x);
+    }
+
     // ---------------------------------------------------------------- convolution and pooling (N-d)
     // Shared conventions: x is (N, C, *spatial) with any number nd >= 1 of spatial dims; kernel, stride,
     // padding and dilation are int[nd] (already validated: stride, dilation >= 1, padding >= 0, every output

@@ -632,6 +632,14 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ================================================================== scans and sort (CpuScanSortKernels)
+    @Override public Tensor[] scan(ScanOp op, Tensor x, int dim) { return CpuScanSortKernels.scan(this, op, x, dim); }
+
+    /** Always stable (a merge sort per row), whatever {@code stable} says. */
+    @Override public Tensor[] sort(Tensor x, int dim, boolean descending, boolean stable) {
+        return CpuScanSortKernels.sort(this, x, dim, descending);
+    }
+
     // ================================================================== convolution and pooling (CpuConvKernels)
     @Override public Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         return CpuConvKernels.im2col(x, kernel, stride, padding, dilation);

@@ -18,7 +18,9 @@ import org.sparkgrad.ops.Indexing;
 import org.sparkgrad.ops.Linalg;
 import org.sparkgrad.ops.Rearrange;
 import org.sparkgrad.ops.Reductions;
+import org.sparkgrad.ops.Scans;
 import org.sparkgrad.ops.ShapeOps;
+import org.sparkgrad.ops.Sorting;
 
 /**
  * An n-dimensional array with reverse-mode automatic differentiation, modelled on {@code torch.Tensor}.
@@ -849,6 +851,65 @@ public final class Tensor {
 
     /** Out-of-place {@code scatter_add}. */
     public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return Indexing.scatter(this, dim, index, src, true); }
+
+    // ------------------------------------------------------------------- scans (ops.Scans)
+    /** {@code torch.cumsum(x, dim)}: running sum along dim; int64 for integer and bool inputs. Differentiable. */
+    public Tensor cumsum(int dim) { return Scans.cumsum(this, dim, null); }
+
+    /** {@code torch.cumsum(x, dim, dtype=dtype)}: the input cast to {@code dtype} first. */
+    public Tensor cumsum(int dim, DType dtype) { return Scans.cumsum(this, dim, dtype); }
+
+    /** {@code torch.cumprod(x, dim)}: running product; gradient correct with zeros in the input. */
+    public Tensor cumprod(int dim) { return Scans.cumprod(this, dim, null); }
+
+    /** {@code torch.cumprod(x, dim, dtype=dtype)}. */
+    public Tensor cumprod(int dim, DType dtype) { return Scans.cumprod(this, dim, dtype); }
+
+    /** {@code torch.logcumsumexp(x, dim)}: running {@code log(sum(exp))}, computed without overflow. Float dtypes. */
+    public Tensor logcumsumexp(int dim) { return Scans.logcumsumexp(this, dim); }
+
+    /** {@code torch.cummax(x, dim)}: {@code {values, indices (int64)}}; ties give the last index, NaN propagates. */
+    public Tensor[] cummax(int dim) { return Scans.cumExtremum(this, dim, true); }
+
+    /** {@code torch.cummin(x, dim)}: {@code {values, indices (int64)}}. */
+    public Tensor[] cummin(int dim) { return Scans.cumExtremum(this, dim, false); }
+
+    // ------------------------------------------------------------------- sorting and selection (ops.Sorting)
+    /** {@code torch.sort(x, dim=-1)}: ascending {@code {values, indices (int64)}}, NaN last. */
+    public Tensor[] sort() { return Sorting.sort(this, -1, false, false); }
+
+    /** {@code torch.sort(x, dim, descending)}. */
+    public Tensor[] sort(int dim, boolean descending) { return Sorting.sort(this, dim, descending, false); }
+
+    /** {@code torch.sort(x, dim, descending, stable=stable)}: stable keeps equal elements in input order. */
+    public Tensor[] sort(int dim, boolean descending, boolean stable) { return Sorting.sort(this, dim, descending, stable); }
+
+    /** {@code torch.argsort(x, dim, descending)}: the int64 indices of {@link #sort(int, boolean)}. */
+    public Tensor argsort(int dim, boolean descending) { return Sorting.argsort(this, dim, descending, false); }
+
+    /** {@code torch.argsort(x, dim, descending, stable=stable)}. */
+    public Tensor argsort(int dim, boolean descending, boolean stable) { return Sorting.argsort(this, dim, descending, stable); }
+
+    /** {@code torch.msort(x)}: sorted along dim 0. */
+    public Tensor msort() { return Sorting.msort(this); }
+
+    /** {@code torch.topk(x, k)}: the k largest along the last dim, sorted, with int64 indices. */
+    public Tensor[] topk(int k) { return Sorting.topk(this, k, -1, true, true); }
+
+    /** {@code torch.topk(x, k, dim, largest, sorted)}: the result is always sorted. */
+    public Tensor[] topk(int k, int dim, boolean largest, boolean sorted) { return Sorting.topk(this, k, dim, largest, sorted); }
+
+    /** {@code torch.kthvalue(x, k, dim, keepdim)}: the k-th smallest (k from 1) along dim, and its index. */
+    public Tensor[] kthvalue(int k, int dim, boolean keepdim) { return Sorting.kthvalue(this, k, dim, keepdim); }
+
+    /** {@code torch.kthvalue(x, k)} along the last dim. */
+    public Tensor[] kthvalue(int k) { return Sorting.kthvalue(this, k, -1, false); }
+
+    /** {@code torch.median(x)}: the lower median of all elements (0-d), NaN if any is NaN. */
+    public Tensor median() { return Sorting.median(this); }
+
+    /** {@code torch.median(x, dim, keepdim)}: lower median along dim and its int64 index. */
+    public Tensor[] median(int dim, boolean keepdim) { return Sorting.median(this, dim, keepdim); }
 
     // ------------------------------------------------------------------- rearranging (ops.Rearrange)
     /** {@code torch.flip(x, dims)}: a copy reversed along each of dims. */
