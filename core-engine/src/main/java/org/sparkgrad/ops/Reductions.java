@@ -176,4 +176,17 @@ public final class Reductions {
             return new Tensor[] {num.mul(scale)};
         }, x, out);
     }
+
+    /**
+     * {@code torch.var_mean(x, dim, correction, keepdim)}: {@code {var, mean}} over dims (null or empty = all), the
+     * variance dividing by {@code max(0, n - correction)}; both differentiable.
+     */
+    public static Tensor[] varMean(Tensor x, int[] dims, double correction, boolean keepdim) {
+        return new Tensor[] {var(x, dims, correction, keepdim), reduce(ReduceOp.MEAN, x, dims, keepdim)};
+    }
+
+    /** {@code torch.std_mean(x, dim, correction, keepdim)}: {@code {std, mean}}; see {@link #std} and {@link #varMean}. */
+    public static Tensor[] stdMean(Tensor x, int[] dims, double correction, boolean keepdim) {
+        return new Tensor[] {std(x, dims, correction, keepdim), reduce(ReduceOp.MEAN, x, dims, keepdim)};
+    }
 }

@@ -14,6 +14,7 @@ import org.sparkgrad.backend.ReduceOp;
 import org.sparkgrad.backend.UnaryOp;
 import org.sparkgrad.ops.Activations;
 import org.sparkgrad.ops.Arithmetic;
+import org.sparkgrad.ops.Einsum;
 import org.sparkgrad.ops.Indexing;
 import org.sparkgrad.ops.Linalg;
 import org.sparkgrad.ops.Rearrange;
@@ -967,6 +968,22 @@ public final class Tensor {
 
     /** {@code torch.trace(x)}: sum of the main diagonal of a matrix. */
     public Tensor trace() { return Rearrange.trace(this); }
+
+    /** {@code torch.einsum(equation, operands)}: see {@link Einsum}. */
+    public static Tensor einsum(String equation, Tensor... operands) { return Einsum.einsum(equation, operands); }
+
+    // ------------------------------------------------------------------- var_mean / std_mean (ops.Reductions)
+    /** {@code torch.var_mean(x, dim, correction=c, keepdim)}: {@code {var, mean}}; null dims = all dims. */
+    public Tensor[] varMean(int[] dims, double correction, boolean keepdim) { return Reductions.varMean(this, dims, correction, keepdim); }
+
+    /** {@code torch.var_mean(x, unbiased)} over all elements. */
+    public Tensor[] varMean(boolean unbiased) { return varMean(null, unbiased ? 1 : 0, false); }
+
+    /** {@code torch.std_mean(x, dim, correction=c, keepdim)}: {@code {std, mean}}; null dims = all dims. */
+    public Tensor[] stdMean(int[] dims, double correction, boolean keepdim) { return Reductions.stdMean(this, dims, correction, keepdim); }
+
+    /** {@code torch.std_mean(x, unbiased)} over all elements. */
+    public Tensor[] stdMean(boolean unbiased) { return stdMean(null, unbiased ? 1 : 0, false); }
 
     /** Elements where {@code mask} (bool, broadcast) is true are replaced by {@code value}. */
     public Tensor maskedFill(Tensor mask, double value) { return Indexing.maskedFill(this, mask, value); }
