@@ -81,6 +81,7 @@ final class CoreGoldenOps {
         registerLinalg(m);
         registerShape(m);
         registerActivations(m);
+        registerScanSortRearrange(m);
     }
 
     // ------------------------------------------------------------------ elementwise
@@ -466,4 +467,92 @@ final class CoreGoldenOps {
         int nd = x(c).dim();
         return nd == 0 || nd == 1 || nd == 3 ? 0 : 1;
     }
+
+    // ------------------------------------------------------------------ scans, sorting, rearranging, einsum
+    private static void registerScanSortRearrange(Map<String, GoldenOp> m) {
+        // torch.cumsum/cumprod(input, dim, *, dtype=None, out=None); logcumsumexp/cummax/cummin(input, dim, *, out=None)
+        m.put("cumsum", c -> one(x(c).cumsum(requiredInt(c, "dim"), c.argDType("dtype"))));
+        m.put("cumprod", c -> one(x(c).cumprod(requiredInt(c, "dim"), c.argDType("dtype"))));
+        m.put("logcumsumexp", c -> one(x(c).logcumsumexp(requiredInt(c, "dim"))));
+        m.put("cummax", c -> valuesIndices(x(c).cummax(requiredInt(c, "dim"))));
+        m.put("cummin", c -> valuesIndices(x(c).cummin(requiredInt(c, "dim"))));
+        // torch.sort(input, dim=-1, descending=False, stable=False); torch.argsort(input, dim=-1, descending=False, stable=False)
+        m.put("sort", c -> valuesIndices(x(c).sort(c.argInt("dim", -1), c.argBool("descending", false), c.argBool("stable", false))));
+        m.put("argsort", c -> one(x(c).argsort(c.argInt("dim", -1), c.argBool("descending", false), c.argBool("stable", false))));
+        m.put("msort", c -> one(x(c).msort()));
+        // torch.topk(input, k, dim=-1, largest=True, sorted=True) (the engine's result is always sorted)
+        m.put("topk", c -> valuesIndices(x(c).topk(requiredInt(c, "k"), c.argInt("dim", -1), c.argBool("largest", true),
+                c.argBool("sorted", true))));
+        // torch.kthvalue(input, k, dim=-1, keepdim=False)
+        m.put("kthvalue", c -> valuesIndices(x(c).kthvalue(requiredInt(c, "k"), c.argInt("dim", -1), c.argBool("keepdim", false))));
+        // torch.median(input) | (input, dim=-1, keepdim=False) -> (values, indices)
+        m.put("median", c -> {
+            Integer d = dim1(c);
+            boolean keep = c.argBool("keepdim", false);
+            if (d == null) {
+                if (keep) throw new IllegalArgumentException("median: keepdim needs a dim");
+                return one(x(c).median());
+            }
+            return valuesIndices(x(c).median(d, keep));
+        });
+        // torch.flip(input, dims); torch.roll(input, shifts, dims=None); torch.rot90(input, k=1, dims=[0, 1])
+        m.put("flip", c -> one(x(c).flip(sizes(c, "dims"))));
+        m.put("roll", c -> one(x(c).roll(sizes(c, "shifts"), c.argInts("dims", 1))));
+        m.put("rot90", c -> {
+            int[] d = c.argInts("dims", 1);
+            if (d == null) d = new int[] {0, 1};
+            if (d.length != 2) throw new IllegalArgumentException("rot90: expected total rotation dims == 2, but got dims = " + d.length);
+            return one(x(c).rot90(c.argInt("k", 1), d[0], d[1]));
+        });
+        // torch.tril/triu(input, diagonal=0); torch.diag(input, diagonal=0); torch.diagonal(input, offset=0, dim1=0, dim2=1)
+        m.put("tril", c -> one(x(c).tril(c.argInt("diagonal", 0))));
+        m.put("triu", c -> one(x(c).triu(c.argInt("diagonal", 0))));
+        m.put("diag", c -> one(x(c).diag(c.argInt("diagonal", 0))));
+        m.put("diagonal", c -> one(x(c).diagonal(c.argInt("offset", 0), c.argInt("dim1", 0), c.argInt("dim2", 1))));
+        m.put("trace", c -> one(x(c).trace()));
+        // torch.repeat_interleave(input, repeats, dim=None, *, output_size=None): repeats an int arg or an int64 tensor input
+        m.put("repeat_interleave", c -> {
+            Tensor x = x(c);
+            Tensor rep = c.inOpt("repeats");
+            Integer d = c.argIntOrNull("dim");
+            Tensor r;
+            if (rep != null) {
+                if (c.has("repeats")) throw new IllegalArgumentException("repeat_interleave: repeats given as both a tensor and a number");
+                r = x.repeatInterleave(rep, d);
+            } else {
+                r = x.repeatInterleave(requiredInt(c, "repeats"), d);
+            }
+            Integer outputSize = c.argIntOrNull("output_size");
+            int along = d == null ? 0 : org.sparkgrad.tensor.Shape.wrapDim(d, r.dim());
+            if (outputSize != null && r.size(along) != outputSize) {
+                throw new IllegalArgumentException("repeat_interleave: output_size " + outputSize + " != the repeated size " + r.size(along));
+            }
+            return one(r);
+        });
+        m.put("tile", c -> one(x(c).tile(sizes(c, "dims"))));
+        // torch.movedim/moveaxis(input, source, destination): ints or lists
+        m.put("movedim", c -> one(x(c).movedim(sizes(c, "source"), sizes(c, "destination"))));
+        m.put("moveaxis", c -> one(x(c).movedim(sizes(c, "source"), sizes(c, "destination"))));
+        // torch.take_along_dim(input, indices, dim=None)
+        m.put("take_along_dim", c -> one(x(c).takeAlongDim(c.in("indices"), c.argIntOrNull("dim"))));
+        // torch.var_mean/std_mean(input, dim=None, unbiased=True, keepdim=False) or (..., *, correction=None, keepdim=False)
+        m.put("var_mean", c -> GoldenResult.of(List.of(x(c).varMean(dims(c), correction(c), c.argBool("keepdim", false)))));
+        m.put("std_mean", c -> GoldenResult.of(List.of(x(c).stdMean(dims(c), correction(c), c.argBool("keepdim", false)))));
+        // torch.einsum(equation, *operands): operands as inputs x0, x1, ... (or operand0, ...)
+        m.put("einsum", c -> {
+            List<Tensor> ops = c.numbered("x");
+            if (ops.isEmpty()) ops = c.numbered("operand");
+            if (!c.has("equation")) throw new IllegalArgumentException("einsum: no equation");
+            return one(Tensor.einsum(c.argString("equation", ""), ops.toArray(new Tensor[0])));
+        });
+    }
+
+    /** A required int arg. */
+    private static int requiredInt(GoldenCase c, String name) {
+        if (!c.has(name)) throw new IllegalArgumentException(c.op() + ": missing " + name);
+        return c.argInt(name, 0);
+    }
+
+    /** (values, indices) results: values the output, indices the {@code indices} extra (as max/min(dim)). */
+    private static GoldenResult valuesIndices(Tensor[] r) { return GoldenResult.of(r[0]).extra("indices", r[1]); }
 }
