@@ -58,6 +58,18 @@ __device__ __forceinline__ T sg_unary_op(int op, T x, T a, T b) {
         case SG_U_DIV_SCALAR: return x / a;
         case SG_U_SUB_SCALAR: return x - a;
         case SG_U_AFFINE: return a * x + b;
+        case SG_U_ASIN: return asin(x);
+        case SG_U_ACOS: return acos(x);
+        case SG_U_ATAN: return atan(x);
+        case SG_U_SINH: return sinh(x);
+        case SG_U_COSH: return cosh(x);
+        case SG_U_ASINH: return asinh(x);
+        case SG_U_ACOSH: return acosh(x);
+        case SG_U_ATANH: return atanh(x);
+        case SG_U_ERFC: return erfc(x);
+        case SG_U_ERFINV: return erfinv(x);
+        case SG_U_LOG2: return log2(x);
+        case SG_U_LOG10: return log10(x);
         default: return x;
     }
 }
@@ -121,6 +133,19 @@ __device__ __forceinline__ T sg_unary_grad_op(int op, T g, T s, T a, T b) {
         case SG_G_RPOW_SCALAR: return (a == T(0) && (s == T(0) || s == T(1))) ? T(0) : g * s * log(a);
         case SG_G_SQUARE: return g * T(2) * s;
         case SG_G_RDIV_SCALAR: return g * (-a / (s * s));
+        // the formulas of PyTorch's derivatives.yaml; rsqrt(0) = inf gives asin'(+-1) = inf, acosh'(1) = inf
+        case SG_G_ASIN: return g * rsqrt(-s * s + T(1));
+        case SG_G_ACOS: return g * -rsqrt(-s * s + T(1));
+        case SG_G_ATAN: return g / (s * s + T(1));
+        case SG_G_SINH: return g * cosh(s);
+        case SG_G_COSH: return g * sinh(s);
+        case SG_G_ASINH: return g * rsqrt(s * s + T(1));
+        case SG_G_ACOSH: return g * rsqrt(s * s - T(1));
+        case SG_G_ATANH: return g / (T(1) - s * s);
+        case SG_G_ERFC: return T(-1.12837916709551257390) * exp(-(s * s)) * g;  // -2/sqrt(pi)
+        case SG_G_ERFINV: return T(0.88622692545275801365) * exp(s * s) * g;  // sqrt(pi)/2
+        case SG_G_LOG2: return g / (s * T(0.6931471805599453));
+        case SG_G_LOG10: return g / (s * T(2.3025850929940456));
         default: return g;
     }
 }
@@ -141,6 +166,18 @@ __device__ __forceinline__ T sg_binary_op(int op, T x, T y, T alpha) {
             T r = fmod(x, y);
             if (r != T(0) && ((r < T(0)) != (y < T(0)))) r += y;
             return r;
+        }
+        case SG_B_HYPOT: return hypot(x, y);
+        case SG_B_COPYSIGN: return copysign(x, y);
+        case SG_B_FLOOR_DIVIDE: {  // PyTorch's div_floor_floating
+            if (y == T(0)) return x / y;
+            const T mod = fmod(x, y);
+            T div = (x - mod) / y;
+            if (mod != T(0) && ((y < T(0)) != (mod < T(0)))) div -= T(1);
+            if (div == T(0)) return copysign(T(0), x / y);
+            T fl = floor(div);
+            if (div - fl > T(0.5)) fl += T(1);
+            return fl;
         }
         default: return x;
     }
@@ -175,6 +212,12 @@ __device__ __forceinline__ i64 sg_binary_op_i64(int op, i64 x, i64 y, i64 alpha)
             i64 r = x % y;
             if (r != 0 && ((r < 0) != (y < 0))) r += y;
             return r;
+        }
+        case SG_B_FLOOR_DIVIDE: {
+            if (y == 0) return 0;
+            i64 q = x / y;
+            if ((x % y != 0) && ((x < 0) != (y < 0))) q -= 1;
+            return q;
         }
         default: return x;
     }

@@ -44,7 +44,19 @@
 #define SG_U_DIV_SCALAR 38    /* x / a */
 #define SG_U_SUB_SCALAR 39    /* x - a */
 #define SG_U_AFFINE 40        /* a * x + b */
-#define SG_U_COUNT 41
+#define SG_U_ASIN 41
+#define SG_U_ACOS 42
+#define SG_U_ATAN 43
+#define SG_U_SINH 44
+#define SG_U_COSH 45
+#define SG_U_ASINH 46
+#define SG_U_ACOSH 47
+#define SG_U_ATANH 48
+#define SG_U_ERFC 49
+#define SG_U_ERFINV 50
+#define SG_U_LOG2 51
+#define SG_U_LOG10 52
+#define SG_U_COUNT 53
 
 // sg_unary_grad_<dt>: out = dL/dx given g = dL/dy and s = the saved tensor (x or y, as noted); a, b as forward
 #define SG_G_RELU 0           /* s = x */
@@ -76,7 +88,19 @@
 #define SG_G_RPOW_SCALAR 26   /* s = y, a = base */
 #define SG_G_SQUARE 27        /* s = x */
 #define SG_G_RDIV_SCALAR 28   /* s = x, a = numerator: -a / x^2 */
-#define SG_G_COUNT 29
+#define SG_G_ASIN 29          /* s = x: g rsqrt(1 - x^2) */
+#define SG_G_ACOS 30          /* s = x: -g rsqrt(1 - x^2) */
+#define SG_G_ATAN 31          /* s = x: g / (x^2 + 1) */
+#define SG_G_SINH 32          /* s = x: g cosh(x) */
+#define SG_G_COSH 33          /* s = x: g sinh(x) */
+#define SG_G_ASINH 34         /* s = x: g rsqrt(x^2 + 1) */
+#define SG_G_ACOSH 35         /* s = x: g rsqrt(x^2 - 1) */
+#define SG_G_ATANH 36         /* s = x: g / (1 - x^2) */
+#define SG_G_ERFC 37          /* s = x: -g 2/sqrt(pi) exp(-x^2) */
+#define SG_G_ERFINV 38        /* s = y: g sqrt(pi)/2 exp(y^2) */
+#define SG_G_LOG2 39          /* s = x: g / (x ln 2) */
+#define SG_G_LOG10 40         /* s = x: g / (x ln 10) */
+#define SG_G_COUNT 41
 
 // sg_binary_<dt>: out = f(x, y; alpha)
 #define SG_B_ADD 0            /* x + alpha * y */
@@ -89,7 +113,10 @@
 #define SG_B_ATAN2 7
 #define SG_B_FMOD 8           /* C fmod: sign of x */
 #define SG_B_REMAINDER 9      /* Python %: sign of y */
-#define SG_B_COUNT 10
+#define SG_B_HYPOT 10
+#define SG_B_COPYSIGN 11
+#define SG_B_FLOOR_DIVIDE 12  /* floor(x / y) as torch.div(rounding_mode='floor'); floor division for i64 */
+#define SG_B_COUNT 13
 
 // sg_compare_<dt> / sg_compare_scalar_<dt>: out (u8) = x OP y
 #define SG_C_EQ 0

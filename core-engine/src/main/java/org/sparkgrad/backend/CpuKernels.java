@@ -136,6 +136,10 @@ final class CpuKernels {
             case MAXIMUM: return Math.max(x, y);
             case MINIMUM: return Math.min(x, y);
             case POW: return (long) Math.pow(x, y);
+            // integer fmod/remainder/floor division by zero give 0, as the CUDA kernels (PyTorch's CPU raises ZeroDivisionError)
+            case FMOD: return y == 0 ? 0 : x % y;
+            case REMAINDER: return y == 0 ? 0 : Math.floorMod(x, y);
+            case FLOOR_DIVIDE: return y == 0 ? 0 : Math.floorDiv(x, y);
             default: return (long) op.apply(x, y);
         }
     }

@@ -32,6 +32,56 @@ public enum UnaryOp {
           public double derivative(double x, double y, double a, double b) { return Math.cos(x); } },
     COS { public double apply(double x, double a, double b) { return Math.cos(x); }
           public double derivative(double x, double y, double a, double b) { return -Math.sin(x); } },
+    /** Derivative {@code 1 + tan(x)^2} from the output, as PyTorch's {@code grad * (1 + result^2)}. */
+    TAN { public double apply(double x, double a, double b) { return Math.tan(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 + y * y; } },
+    /** Derivative {@code rsqrt(1 - x^2)}: {@code +inf} at {@code +-1}, NaN outside {@code [-1, 1]} (as PyTorch). */
+    ASIN { public double apply(double x, double a, double b) { return Math.asin(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / Math.sqrt(-x * x + 1); } },
+    /** Derivative {@code -rsqrt(1 - x^2)}: {@code -inf} at {@code +-1}. */
+    ACOS { public double apply(double x, double a, double b) { return Math.acos(x); }
+          public double derivative(double x, double y, double a, double b) { return -(1 / Math.sqrt(-x * x + 1)); } },
+    ATAN { public double apply(double x, double a, double b) { return Math.atan(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / (x * x + 1); } },
+    SINH { public double apply(double x, double a, double b) { return Math.sinh(x); }
+          public double derivative(double x, double y, double a, double b) { return Math.cosh(x); } },
+    COSH { public double apply(double x, double a, double b) { return Math.cosh(x); }
+          public double derivative(double x, double y, double a, double b) { return Math.sinh(x); } },
+    /** {@link MathUtil#asinh}; derivative {@code rsqrt(x^2 + 1)}. */
+    ASINH { public double apply(double x, double a, double b) { return MathUtil.asinh(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / Math.sqrt(x * x + 1); } },
+    /** {@link MathUtil#acosh}; derivative {@code rsqrt(x^2 - 1)}: {@code +inf} at 1, NaN below. */
+    ACOSH { public double apply(double x, double a, double b) { return MathUtil.acosh(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / Math.sqrt(x * x - 1); } },
+    /** {@link MathUtil#atanh}; derivative {@code 1 / (1 - x^2)}: {@code +inf} at {@code +-1}. */
+    ATANH { public double apply(double x, double a, double b) { return MathUtil.atanh(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / (1 - x * x); } },
+    /** {@link MathUtil#erf}; derivative {@code 2/sqrt(pi) exp(-x^2)}. */
+    ERF { public double apply(double x, double a, double b) { return MathUtil.erf(x); }
+          public double derivative(double x, double y, double a, double b) { return TWO_OVER_SQRT_PI * Math.exp(-(x * x)); } },
+    /** {@link MathUtil#erfc}; derivative {@code -2/sqrt(pi) exp(-x^2)}. */
+    ERFC { public double apply(double x, double a, double b) { return MathUtil.erfc(x); }
+          public double derivative(double x, double y, double a, double b) { return -TWO_OVER_SQRT_PI * Math.exp(-(x * x)); } },
+    /** {@link MathUtil#erfinv}; derivative {@code sqrt(pi)/2 exp(erfinv(x)^2)} from the output: {@code +inf} at {@code +-1}. */
+    ERFINV { public double apply(double x, double a, double b) { return MathUtil.erfinv(x); }
+          public double derivative(double x, double y, double a, double b) { return 0.5 * SQRT_PI * Math.exp(y * y); } },
+    /** {@link MathUtil#log2} (exact at powers of two); derivative {@code 1 / (x ln 2)}. */
+    LOG2 { public double apply(double x, double a, double b) { return MathUtil.log2(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / (x * LN2); } },
+    /** {@link Math#log10} (exact at powers of ten); derivative {@code 1 / (x ln 10)}. */
+    LOG10 { public double apply(double x, double a, double b) { return Math.log10(x); }
+          public double derivative(double x, double y, double a, double b) { return 1 / (x * LN10); } },
+    /** Rounding functions: integer-valued, derivative 0 everywhere (PyTorch's {@code zeros_like(grad)}). */
+    FLOOR { public double apply(double x, double a, double b) { return Math.floor(x); }
+          public double derivative(double x, double y, double a, double b) { return 0; } },
+    CEIL { public double apply(double x, double a, double b) { return Math.ceil(x); }
+          public double derivative(double x, double y, double a, double b) { return 0; } },
+    /** Round half to even ({@code torch.round}, C's {@code nearbyint}): 0.5 to 0, 1.5 and 2.5 to 2, -0.5 to -0. */
+    ROUND { public double apply(double x, double a, double b) { return Math.rint(x); }
+          public double derivative(double x, double y, double a, double b) { return 0; } },
+    /** Round toward zero. */
+    TRUNC { public double apply(double x, double a, double b) { return x < 0 ? Math.ceil(x) : Math.floor(x); }
+          public double derivative(double x, double y, double a, double b) { return 0; } },
     TANH { public double apply(double x, double a, double b) { return Math.tanh(x); }
           public double derivative(double x, double y, double a, double b) { return 1 - y * y; } },
     /** Numerically stable logistic function. */
@@ -132,6 +182,10 @@ public enum UnaryOp {
           public double derivative(double x, double y, double a, double b) { return 0; } };
 
     private static final double K_GELU = Math.sqrt(2 / Math.PI);
+    private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+    private static final double SQRT_PI = Math.sqrt(Math.PI);
+    /** PyTorch's constants in derivatives.yaml for log2 and log10. */
+    private static final double LN2 = 0.6931471805599453, LN10 = 2.3025850929940456;
 
     /** f(x) with the op's scalar arguments. */
     public abstract double apply(double x, double a, double b);
@@ -141,6 +195,12 @@ public enum UnaryOp {
 
     /** True when the output dtype is bool. */
     public boolean returnsBool() { return this == LOGICAL_NOT || this == IS_NONFINITE; }
+
+    /**
+     * True for the piecewise-constant functions (sign and the roundings) whose PyTorch gradient is {@code zeros_like(grad)}:
+     * exactly 0, even where the incoming gradient is NaN or infinite.
+     */
+    public boolean zeroGradient() { return this == SIGN || this == FLOOR || this == CEIL || this == ROUND || this == TRUNC; }
 
     static double sigmoid(double x) {
         if (x >= 0) return 1 / (1 + Math.exp(-x));

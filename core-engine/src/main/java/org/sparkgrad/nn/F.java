@@ -115,6 +115,17 @@ public final class F {
     /** {@code F.softsign}: {@code x / (1 + |x|)}. */
     public static Tensor softsign(Tensor x) { return org.sparkgrad.ops.Activations.softsign(x); }
 
+    /**
+     * {@code F.softmin(input, dim)}: {@code softmax(-input, dim)}, {@code exp(-x_i) / sum_j exp(-x_j)} along dim, exactly
+     * as PyTorch composes it (so values and gradients are those of softmax of the negation).
+     *
+     * @throws IndexOutOfBoundsException when dim is out of range
+     */
+    public static Tensor softmin(Tensor x, int dim) { return x.neg().softmax(dim); }
+
+    /** {@code F.softmin(input, dim, dtype=dtype)}: the input is cast to dtype first, as {@code softmax(dtype=)} does. */
+    public static Tensor softmin(Tensor x, int dim, DType dtype) { return softmin(x.to(dtype), dim); }
+
     /** {@code F.tanhshrink}: {@code x - tanh(x)}. */
     public static Tensor tanhshrink(Tensor x) { return org.sparkgrad.ops.Activations.tanhshrink(x); }
 

@@ -45,6 +45,8 @@ public final class Arithmetic {
     private static boolean integralSafe(UnaryOp op, double a) {
         switch (op) {
             case NEG: case ABS: case SIGN: case SQUARE: case RELU: case CLAMP: return true;
+            // torch.floor/ceil/round/trunc of an integer tensor is a copy in its dtype
+            case FLOOR: case CEIL: case ROUND: case TRUNC: return true;
             case ADD_SCALAR: case MUL_SCALAR: case RSUB_SCALAR: return Double.isFinite(a) && a == Math.rint(a);
             default: return false;
         }
@@ -62,6 +64,10 @@ public final class Arithmetic {
             if (op == UnaryOp.ADD_SCALAR || op == UnaryOp.MUL_SCALAR || op == UnaryOp.RSUB_SCALAR) x = x.to(DType.INT64);
         }
         Tensor out = x.backend().unary(op, x, a, b);
+        if (op.zeroGradient()) {
+            // zeros_like(grad), as PyTorch: exactly 0 even for a NaN or infinite incoming gradient
+            return Function.record(op.name().toLowerCase(java.util.Locale.ROOT), out, x, (ctx, g) -> new Tensor[] {Tensor.zerosLike(g)});
+        }
         return Function.record(op.name().toLowerCase(java.util.Locale.ROOT), out, x,
                 (ctx, g) -> new Tensor[] {g.backend().unaryBackward(op, g, ctx.saved(0), ctx.saved(1), a, b)}, x, out);
     }
@@ -69,6 +75,16 @@ public final class Arithmetic {
     /** Bool-valued unary ops (no gradient). */
     public static Tensor compareUnary(UnaryOp op, Tensor x) {
         return x.backend().unary(op, x, 0, 0);
+    }
+
+    /** PyTorch's C++ scalar type name ({@code Long}, {@code Bool}, ...) used in its "not implemented for" errors. */
+    static String torchTypeName(DType t) {
+        switch (t) {
+            case INT64: return "Long";
+            case BOOL: return "Bool";
+            case FLOAT64: return "Double";
+            default: return "Float";
+        }
     }
 
     private static int category(DType t) { return t.isFloatingPoint() ? 2 : t == DType.BOOL ? 0 : 1; }
@@ -86,14 +102,24 @@ public final class Arithmetic {
                 y = y.to(p);
             }
         }
-        if (op == BinaryOp.DIV && !x.dtype().isFloatingPoint()) {
+        boolean floatOp = op == BinaryOp.DIV || op == BinaryOp.ATAN2 || op == BinaryOp.COPYSIGN;
+        if (floatOp && !x.dtype().isFloatingPoint()) {
+            // true division and PyTorch's "binary float ops" compute integer and bool operands in float32
             x = x.to(DType.FLOAT32);
             y = y.to(DType.FLOAT32);
+        }
+        if (op == BinaryOp.HYPOT && !x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("\"hypot_cpu\" not implemented for '" + torchTypeName(x.dtype())
+                    + "' (torch.hypot takes floating-point tensors)");
         }
         return new Tensor[] {x, y};
     }
 
-    /** A differentiable broadcasting binary op (ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM). */
+    /**
+     * A differentiable broadcasting binary op (ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, ATAN2, FMOD, REMAINDER, HYPOT,
+     * COPYSIGN), with PyTorch's type promotion: DIV, ATAN2 and COPYSIGN compute integer operands in float32, HYPOT
+     * refuses them, FMOD and REMAINDER keep them. Gradients are the formulas of PyTorch's {@code derivatives.yaml}.
+     */
     public static Tensor binary(BinaryOp op, Tensor x0, Tensor y0) {
         sameDevice(x0, y0, op.name().toLowerCase(java.util.Locale.ROOT));
         Tensor[] xy = promoteOperands(op, x0, y0);
@@ -142,6 +168,45 @@ public final class Arithmetic {
                     return new Tensor[] {ctx.needsInputGrad(0) ? sumToShape(g.mul(wx), xs) : null,
                             ctx.needsInputGrad(1) ? sumToShape(g.mul(wx.rsub(1.0)), ys) : null};
                 }, x, y);
+            case ATAN2:
+                // atan2_backward: recip = 1 / (x^2 + y^2); dx = g y recip, dy = g (-x) recip (NaN at (0, 0), as PyTorch)
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor xx = ctx.saved(0), yy = ctx.saved(1);
+                    Tensor recip = xx.mul(xx).add(yy.mul(yy)).reciprocal();
+                    return new Tensor[] {ctx.needsInputGrad(0) ? sumToShape(g.mul(yy).mul(recip), xs) : null,
+                            ctx.needsInputGrad(1) ? sumToShape(g.mul(xx.neg()).mul(recip), ys) : null};
+                }, x, y);
+            case FMOD:
+            case REMAINDER:
+                // d/dx = 1; d/dy = -div(x, y, rounding_mode = 'trunc' for fmod, 'floor' for remainder)
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor gy = null;
+                    if (ctx.needsInputGrad(1)) {
+                        Tensor xx = ctx.saved(0), yy = ctx.saved(1);
+                        Tensor q = op == BinaryOp.FMOD ? xx.div(yy).trunc() : xx.backend().binary(BinaryOp.FLOOR_DIVIDE, xx, yy);
+                        gy = sumToShape(g.neg().mul(q), ys);
+                    }
+                    return new Tensor[] {ctx.needsInputGrad(0) ? sumToShape(g, xs) : null, gy};
+                }, x, y);
+            case HYPOT:
+                // dx = g x / out, dy = g y / out (NaN at (0, 0), as PyTorch)
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor o = ctx.saved(2);
+                    return new Tensor[] {ctx.needsInputGrad(0) ? sumToShape(g.mul(ctx.saved(0)).div(o), xs) : null,
+                            ctx.needsInputGrad(1) ? sumToShape(g.mul(ctx.saved(1)).div(o), ys) : null};
+                }, x, y, out);
+            case COPYSIGN:
+                // copysign_tensor_self_backward: g * (out / x), 0 where x == 0; the sign source gets zeros
+                return Function.record(name, out, new Tensor[] {x, y}, (ctx, g) -> {
+                    Tensor gx = null;
+                    if (ctx.needsInputGrad(0)) {
+                        Tensor xx = ctx.saved(0);
+                        Tensor zero = Tensor.scalar(0, xx.dtype()).to(xx.device());
+                        Tensor ratio = where(xx.eq(zero), zero, ctx.saved(1).div(xx));
+                        gx = sumToShape(g.mul(ratio), xs);
+                    }
+                    return new Tensor[] {gx, ctx.needsInputGrad(1) ? Tensor.zerosLike(ctx.saved(2)) : null};
+                }, x, out, y);
             default:
                 throw new IllegalArgumentException(op + " is not differentiable; use Tensor comparison methods");
         }

@@ -541,6 +541,188 @@ public final class Tensor {
 
     public Tensor expm1() { return Arithmetic.unary(UnaryOp.EXPM1, this, 0, 0); }
 
+    // ----- trigonometric, hyperbolic, error-function and logarithm families (torch.* 1.13); integer and bool
+    // inputs give float32, gradients are the formulas of PyTorch's derivatives.yaml (math: C's <math.h>)
+
+    /** {@code torch.tan}; gradient {@code 1 + tan(x)^2}. */
+    public Tensor tan() { return Arithmetic.unary(UnaryOp.TAN, this, 0, 0); }
+
+    /** {@code torch.asin}: NaN outside {@code [-1, 1]}; gradient {@code 1 / sqrt(1 - x^2)}, {@code +inf} at {@code +-1}. */
+    public Tensor asin() { return Arithmetic.unary(UnaryOp.ASIN, this, 0, 0); }
+
+    /** {@code torch.acos}: NaN outside {@code [-1, 1]}; gradient {@code -1 / sqrt(1 - x^2)}, {@code -inf} at {@code +-1}. */
+    public Tensor acos() { return Arithmetic.unary(UnaryOp.ACOS, this, 0, 0); }
+
+    /** {@code torch.atan}; gradient {@code 1 / (1 + x^2)}. */
+    public Tensor atan() { return Arithmetic.unary(UnaryOp.ATAN, this, 0, 0); }
+
+    /** {@code torch.sinh}; gradient {@code cosh(x)}. */
+    public Tensor sinh() { return Arithmetic.unary(UnaryOp.SINH, this, 0, 0); }
+
+    /** {@code torch.cosh}; gradient {@code sinh(x)}. */
+    public Tensor cosh() { return Arithmetic.unary(UnaryOp.COSH, this, 0, 0); }
+
+    /** {@code torch.asinh}; gradient {@code 1 / sqrt(x^2 + 1)}. */
+    public Tensor asinh() { return Arithmetic.unary(UnaryOp.ASINH, this, 0, 0); }
+
+    /** {@code torch.acosh}: NaN below 1, 0 at 1; gradient {@code 1 / sqrt(x^2 - 1)}, {@code +inf} at 1. */
+    public Tensor acosh() { return Arithmetic.unary(UnaryOp.ACOSH, this, 0, 0); }
+
+    /** {@code torch.atanh}: {@code +-inf} at {@code +-1}, NaN beyond; gradient {@code 1 / (1 - x^2)}. */
+    public Tensor atanh() { return Arithmetic.unary(UnaryOp.ATANH, this, 0, 0); }
+
+    /** {@code torch.erf}, the error function {@code 2/sqrt(pi) int_0^x exp(-t^2) dt}; gradient {@code 2/sqrt(pi) exp(-x^2)}. */
+    public Tensor erf() { return Arithmetic.unary(UnaryOp.ERF, this, 0, 0); }
+
+    /** {@code torch.erfc = 1 - erf}, accurate in the tail (no cancellation); gradient {@code -2/sqrt(pi) exp(-x^2)}. */
+    public Tensor erfc() { return Arithmetic.unary(UnaryOp.ERFC, this, 0, 0); }
+
+    /**
+     * {@code torch.erfinv}, the inverse of {@link #erf} on {@code [-1, 1]}: {@code +-inf} at {@code +-1}, NaN outside;
+     * gradient {@code sqrt(pi)/2 exp(erfinv(x)^2)}.
+     */
+    public Tensor erfinv() { return Arithmetic.unary(UnaryOp.ERFINV, this, 0, 0); }
+
+    /** {@code torch.log2}, exact at powers of two; {@code -inf} at 0, NaN below; gradient {@code 1 / (x ln 2)}. */
+    public Tensor log2() { return Arithmetic.unary(UnaryOp.LOG2, this, 0, 0); }
+
+    /** {@code torch.log10}, exact at powers of ten; {@code -inf} at 0, NaN below; gradient {@code 1 / (x ln 10)}. */
+    public Tensor log10() { return Arithmetic.unary(UnaryOp.LOG10, this, 0, 0); }
+
+    /** {@code torch.exp2}: {@code 2^x}, i.e. {@link #rpow rpow(2)}; gradient {@code 2^x ln 2}. */
+    public Tensor exp2() { return rpow(2.0); }
+
+    // ----- rounding: integer-valued, gradient exactly 0 (PyTorch's zeros_like(grad)); integer tensors are copied as is
+
+    /** {@code torch.floor}. */
+    public Tensor floor() { return Arithmetic.unary(UnaryOp.FLOOR, this, 0, 0); }
+
+    /** {@code torch.ceil}. */
+    public Tensor ceil() { return Arithmetic.unary(UnaryOp.CEIL, this, 0, 0); }
+
+    /** {@code torch.round}: to the nearest integer, halves to even ({@code 0.5 -> 0}, {@code 1.5 -> 2}, {@code 2.5 -> 2}). */
+    public Tensor round() { return Arithmetic.unary(UnaryOp.ROUND, this, 0, 0); }
+
+    /**
+     * {@code torch.round(input, decimals=d)}: PyTorch's {@code nearbyint(x * 10^d) / 10^d} for {@code d > 0} and
+     * {@code nearbyint(x / 10^-d) * 10^-d} for {@code d < 0}, the power of ten in this tensor's float dtype; gradient 0.
+     *
+     * @throws IllegalArgumentException for an integer tensor with {@code d != 0} (PyTorch: not implemented for integers)
+     */
+    public Tensor round(int decimals) {
+        if (decimals == 0) return round();
+        if (!dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("round with decimals is not implemented for integer tensors (dtype "
+                    + dtype().torchName() + ")");
+        }
+        Tensor p = scalar(Math.pow(10, Math.abs(decimals)), dtype()).to(device());
+        return decimals > 0 ? mul(p).round().div(p) : div(p).round().mul(p);
+    }
+
+    /** {@code torch.trunc}: rounds toward zero. */
+    public Tensor trunc() { return Arithmetic.unary(UnaryOp.TRUNC, this, 0, 0); }
+
+    /**
+     * {@code torch.frac}: {@code x - trunc(x)} (sign of x; NaN for infinities); gradient 1 (PyTorch's {@code grad}).
+     *
+     * @throws IllegalArgumentException for integer and bool tensors (not implemented in PyTorch either)
+     */
+    public Tensor frac() {
+        if (!dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("\"frac_cpu\" not implemented for '" + (dtype() == DType.BOOL ? "Bool" : "Long") + "'");
+        }
+        return sub(trunc());
+    }
+
+    // ----- binary functions with broadcasting (torch.* 1.13)
+
+    /**
+     * {@code torch.atan2(input, other)}: the angle of the point {@code (other, input)} in {@code [-pi, pi]}, broadcast;
+     * integers give float32. Gradients {@code g other / (input^2 + other^2)} and {@code -g input / (input^2 + other^2)}
+     * (NaN at the origin, as PyTorch).
+     *
+     * @throws IllegalArgumentException when the shapes do not broadcast
+     */
+    public Tensor atan2(Tensor other) { return Arithmetic.binary(BinaryOp.ATAN2, this, other); }
+
+    /**
+     * {@code torch.fmod(input, other)}: C's {@code fmod}, the remainder of the division rounded toward zero, with the
+     * sign of the dividend ({@code fmod(-3, 2) = -1}); NaN for a zero float divisor. Integer tensors stay integer (a zero
+     * integer divisor gives 0 here, where PyTorch's CPU raises). Gradients {@code g} and {@code -g trunc(input / other)}.
+     *
+     * @throws IllegalArgumentException when the shapes do not broadcast
+     */
+    public Tensor fmod(Tensor other) { return Arithmetic.binary(BinaryOp.FMOD, this, other); }
+
+    /** {@code torch.fmod(input, number)}: see {@link #fmod(Tensor)}. */
+    public Tensor fmod(double other) { return fmod(numberOperand(other, DType.FLOAT32).to(device())); }
+
+    /**
+     * {@code torch.remainder(input, other)}: Python's {@code %}, the remainder of the floor division, with the sign of
+     * the divisor ({@code remainder(-3, 2) = 1}, {@code remainder(3, -2) = -1}); integers stay integer. Gradients
+     * {@code g} and {@code -g floor_divide(input, other)}.
+     *
+     * @throws IllegalArgumentException when the shapes do not broadcast
+     */
+    public Tensor remainder(Tensor other) { return Arithmetic.binary(BinaryOp.REMAINDER, this, other); }
+
+    /** {@code torch.remainder(input, number)}: see {@link #remainder(Tensor)}. */
+    public Tensor remainder(double other) { return remainder(numberOperand(other, DType.FLOAT32).to(device())); }
+
+    /**
+     * {@code torch.hypot(input, other)}: {@code sqrt(input^2 + other^2)} without overflow, broadcast. Gradients
+     * {@code g input / out} and {@code g other / out}.
+     *
+     * @throws IllegalArgumentException for integer operands (PyTorch's hypot takes floating point only) or shapes that
+     *                                  do not broadcast
+     */
+    public Tensor hypot(Tensor other) { return Arithmetic.binary(BinaryOp.HYPOT, this, other); }
+
+    /**
+     * {@code torch.copysign(input, other)}: the magnitude of input with the sign bit of other (so {@code -0.0} counts as
+     * negative); integers give float32. Gradient {@code g * out / input} (0 where input is 0) for input, zeros for other.
+     *
+     * @throws IllegalArgumentException when the shapes do not broadcast
+     */
+    public Tensor copysign(Tensor other) { return Arithmetic.binary(BinaryOp.COPYSIGN, this, other); }
+
+    /** {@code torch.copysign(input, number)}: see {@link #copysign(Tensor)}. */
+    public Tensor copysign(double other) { return copysign(numberOperand(other, DType.FLOAT32).to(device())); }
+
+    /**
+     * {@code torch.lerp(input, end, weight)}: {@code input + weight (end - input)}, computed as PyTorch does with the
+     * two-sided formula ({@code end - (end - input)(1 - weight)} for {@code |weight| >= 0.5}). Input and end have the
+     * same floating dtype and broadcast. See {@link org.sparkgrad.ops.PointwiseOps#lerp(Tensor, Tensor, double)}.
+     *
+     * @throws IllegalArgumentException for differing or non-float dtypes or shapes that do not broadcast
+     */
+    public Tensor lerp(Tensor end, double weight) { return org.sparkgrad.ops.PointwiseOps.lerp(this, end, weight); }
+
+    /** {@code torch.lerp} with a weight tensor of the same dtype (differentiable in all three). */
+    public Tensor lerp(Tensor end, Tensor weight) { return org.sparkgrad.ops.PointwiseOps.lerp(this, end, weight); }
+
+    /**
+     * {@code torch.addcmul(input, tensor1, tensor2, value=value)}: {@code input + value * tensor1 * tensor2}, broadcast.
+     * See {@link org.sparkgrad.ops.PointwiseOps#addcmul}.
+     */
+    public Tensor addcmul(Tensor tensor1, Tensor tensor2, double value) {
+        return org.sparkgrad.ops.PointwiseOps.addcmul(this, tensor1, tensor2, value);
+    }
+
+    /** {@code torch.addcmul(input, tensor1, tensor2)} with {@code value = 1}. */
+    public Tensor addcmul(Tensor tensor1, Tensor tensor2) { return addcmul(tensor1, tensor2, 1); }
+
+    /**
+     * {@code torch.addcdiv(input, tensor1, tensor2, value=value)}: {@code input + value * tensor1 / tensor2}, broadcast.
+     * See {@link org.sparkgrad.ops.PointwiseOps#addcdiv}.
+     */
+    public Tensor addcdiv(Tensor tensor1, Tensor tensor2, double value) {
+        return org.sparkgrad.ops.PointwiseOps.addcdiv(this, tensor1, tensor2, value);
+    }
+
+    /** {@code torch.addcdiv(input, tensor1, tensor2)} with {@code value = 1}. */
+    public Tensor addcdiv(Tensor tensor1, Tensor tensor2) { return addcdiv(tensor1, tensor2, 1); }
+
     public Tensor sqrt() { return Arithmetic.unary(UnaryOp.SQRT, this, 0, 0); }
 
     public Tensor rsqrt() { return Arithmetic.unary(UnaryOp.RSQRT, this, 0, 0); }

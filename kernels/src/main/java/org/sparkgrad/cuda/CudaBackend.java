@@ -253,8 +253,19 @@ public final class CudaBackend implements Backend {
             case POW: return KernelOps.Binary.POW;
             case MAXIMUM: return KernelOps.Binary.MAXIMUM;
             case MINIMUM: return KernelOps.Binary.MINIMUM;
+            case ATAN2: return KernelOps.Binary.ATAN2;
+            case FMOD: return KernelOps.Binary.FMOD;
+            case REMAINDER: return KernelOps.Binary.REMAINDER;
+            case HYPOT: return KernelOps.Binary.HYPOT;
+            case COPYSIGN: return KernelOps.Binary.COPYSIGN;
+            case FLOOR_DIVIDE: return KernelOps.Binary.FLOOR_DIVIDE;
             default: return null;
         }
+    }
+
+    /** Whether sg_binary_i64 implements the op (the float-only functions atan2, hypot, copysign it does not). */
+    private static boolean hasInt64Kernel(BinaryOp op) {
+        return op != BinaryOp.ATAN2 && op != BinaryOp.HYPOT && op != BinaryOp.COPYSIGN;
     }
 
     private static KernelOps.Compare comparison(BinaryOp op) {
@@ -290,10 +301,10 @@ public final class CudaBackend implements Backend {
         }
         KernelOps.Binary k = arithmetic(op);
         if (k == null) throw new IllegalArgumentException("binary op " + op + " has no CUDA kernel");
-        if (ct == DType.BOOL) {
-            // as the CPU backend: compute in double, store as bool (!= 0)
+        if (ct == DType.BOOL || (ct == DType.INT64 && !hasInt64Kernel(op))) {
+            // as the CPU backend: compute in double, store in the common dtype (bool: != 0)
             Tensor r = binary(op, as(d, x, DType.FLOAT64), as(d, y, DType.FLOAT64));
-            return as(d, r, DType.BOOL);
+            return as(d, r, ct);
         }
         Tensor out = empty(d, ct, shape);
         CudaLaunch.binary(d, k, out, as(d, x, ct), as(d, y, ct));
@@ -306,7 +317,7 @@ public final class CudaBackend implements Backend {
         y = on(d, y);
         Shape.broadcast(x.shapeRef(), y.shapeRef());
         KernelOps.Binary k = arithmetic(op);
-        if (k == null || x.dtype() == DType.BOOL) {
+        if (k == null || x.dtype() == DType.BOOL || (x.dtype() == DType.INT64 && !hasInt64Kernel(op))) {
             Tensor r = binary(op, x, y);
             CudaLaunch.cast(d, x, r);
             return;

@@ -66,7 +66,19 @@ public final class KernelOps {
         /** x - a */
         SUB_SCALAR(39),
         /** a * x + b */
-        AFFINE(40);
+        AFFINE(40),
+        ASIN(41),
+        ACOS(42),
+        ATAN(43),
+        SINH(44),
+        COSH(45),
+        ASINH(46),
+        ACOSH(47),
+        ATANH(48),
+        ERFC(49),
+        ERFINV(50),
+        LOG2(51),
+        LOG10(52);
 
         /** The code the kernel switches on. */
         public final int code;
@@ -135,7 +147,31 @@ public final class KernelOps {
         /** s = x */
         SQUARE(27),
         /** s = x, a = numerator: -a / x^2 */
-        RDIV_SCALAR(28);
+        RDIV_SCALAR(28),
+        /** s = x: g rsqrt(1 - x^2) */
+        ASIN(29),
+        /** s = x: -g rsqrt(1 - x^2) */
+        ACOS(30),
+        /** s = x: g / (x^2 + 1) */
+        ATAN(31),
+        /** s = x: g cosh(x) */
+        SINH(32),
+        /** s = x: g sinh(x) */
+        COSH(33),
+        /** s = x: g rsqrt(x^2 + 1) */
+        ASINH(34),
+        /** s = x: g rsqrt(x^2 - 1) */
+        ACOSH(35),
+        /** s = x: g / (1 - x^2) */
+        ATANH(36),
+        /** s = x: -g 2/sqrt(pi) exp(-x^2) */
+        ERFC(37),
+        /** s = y: g sqrt(pi)/2 exp(y^2) */
+        ERFINV(38),
+        /** s = x: g / (x ln 2) */
+        LOG2(39),
+        /** s = x: g / (x ln 10) */
+        LOG10(40);
 
         /** The code the kernel switches on. */
         public final int code;
@@ -163,7 +199,11 @@ public final class KernelOps {
         /** C fmod: sign of x */
         FMOD(8),
         /** Python %: sign of y */
-        REMAINDER(9);
+        REMAINDER(9),
+        HYPOT(10),
+        COPYSIGN(11),
+        /** floor(x / y) as torch.div(rounding_mode='floor'); floor division for i64 */
+        FLOOR_DIVIDE(12);
 
         /** The code the kernel switches on. */
         public final int code;

@@ -49,6 +49,24 @@ final class UnaryKernels {
         FORWARD.put(UnaryOp.RSUB_SCALAR, KernelOps.Unary.RSUB_SCALAR);
         FORWARD.put(UnaryOp.RDIV_SCALAR, KernelOps.Unary.RDIV_SCALAR);
         FORWARD.put(UnaryOp.AFFINE, KernelOps.Unary.AFFINE);
+        FORWARD.put(UnaryOp.TAN, KernelOps.Unary.TAN);
+        FORWARD.put(UnaryOp.ASIN, KernelOps.Unary.ASIN);
+        FORWARD.put(UnaryOp.ACOS, KernelOps.Unary.ACOS);
+        FORWARD.put(UnaryOp.ATAN, KernelOps.Unary.ATAN);
+        FORWARD.put(UnaryOp.SINH, KernelOps.Unary.SINH);
+        FORWARD.put(UnaryOp.COSH, KernelOps.Unary.COSH);
+        FORWARD.put(UnaryOp.ASINH, KernelOps.Unary.ASINH);
+        FORWARD.put(UnaryOp.ACOSH, KernelOps.Unary.ACOSH);
+        FORWARD.put(UnaryOp.ATANH, KernelOps.Unary.ATANH);
+        FORWARD.put(UnaryOp.ERF, KernelOps.Unary.ERF);
+        FORWARD.put(UnaryOp.ERFC, KernelOps.Unary.ERFC);
+        FORWARD.put(UnaryOp.ERFINV, KernelOps.Unary.ERFINV);
+        FORWARD.put(UnaryOp.LOG2, KernelOps.Unary.LOG2);
+        FORWARD.put(UnaryOp.LOG10, KernelOps.Unary.LOG10);
+        FORWARD.put(UnaryOp.FLOOR, KernelOps.Unary.FLOOR);
+        FORWARD.put(UnaryOp.CEIL, KernelOps.Unary.CEIL);
+        FORWARD.put(UnaryOp.ROUND, KernelOps.Unary.ROUND);
+        FORWARD.put(UnaryOp.TRUNC, KernelOps.Unary.TRUNC);
     }
 
     /** How the backward of a unary op runs: a gradient kernel with the saved x or y, or a scaled copy of g. */
@@ -107,5 +125,24 @@ final class UnaryKernels {
         BACKWARD.put(UnaryOp.AFFINE, GradRule.timesA());
         BACKWARD.put(UnaryOp.LOGICAL_NOT, GradRule.times(0));
         BACKWARD.put(UnaryOp.IS_NONFINITE, GradRule.times(0));
+        BACKWARD.put(UnaryOp.TAN, GradRule.of(KernelOps.UnaryGrad.TAN, true));
+        BACKWARD.put(UnaryOp.ASIN, GradRule.of(KernelOps.UnaryGrad.ASIN, false));
+        BACKWARD.put(UnaryOp.ACOS, GradRule.of(KernelOps.UnaryGrad.ACOS, false));
+        BACKWARD.put(UnaryOp.ATAN, GradRule.of(KernelOps.UnaryGrad.ATAN, false));
+        BACKWARD.put(UnaryOp.SINH, GradRule.of(KernelOps.UnaryGrad.SINH, false));
+        BACKWARD.put(UnaryOp.COSH, GradRule.of(KernelOps.UnaryGrad.COSH, false));
+        BACKWARD.put(UnaryOp.ASINH, GradRule.of(KernelOps.UnaryGrad.ASINH, false));
+        BACKWARD.put(UnaryOp.ACOSH, GradRule.of(KernelOps.UnaryGrad.ACOSH, false));
+        BACKWARD.put(UnaryOp.ATANH, GradRule.of(KernelOps.UnaryGrad.ATANH, false));
+        BACKWARD.put(UnaryOp.ERF, GradRule.of(KernelOps.UnaryGrad.ERF, false));
+        BACKWARD.put(UnaryOp.ERFC, GradRule.of(KernelOps.UnaryGrad.ERFC, false));
+        BACKWARD.put(UnaryOp.ERFINV, GradRule.of(KernelOps.UnaryGrad.ERFINV, true));
+        BACKWARD.put(UnaryOp.LOG2, GradRule.of(KernelOps.UnaryGrad.LOG2, false));
+        BACKWARD.put(UnaryOp.LOG10, GradRule.of(KernelOps.UnaryGrad.LOG10, false));
+        // piecewise constant: the engine's autograd returns zeros itself; the rule serves direct backend calls
+        BACKWARD.put(UnaryOp.FLOOR, GradRule.times(0));
+        BACKWARD.put(UnaryOp.CEIL, GradRule.times(0));
+        BACKWARD.put(UnaryOp.ROUND, GradRule.times(0));
+        BACKWARD.put(UnaryOp.TRUNC, GradRule.times(0));
     }
 }

@@ -203,4 +203,123 @@ class ElementwiseConformanceTest {
         assertOn(d, x.grad());
         assertClose("d/dx (tanh(x) x + sigmoid(x))", want, x.grad(), 1e-10);
     }
+
+    private static double[] map(double[] x, DoubleUnaryOperator f) {
+        double[] r = new double[x.length];
+        for (int i = 0; i < x.length; i++) r[i] = f.applyAsDouble(x[i]);
+        return r;
+    }
+
+    /** d/dx sum(op(x)) on the device against the derivative formula (float64). */
+    private static void gradCase(Device d, String name, UnaryOperator<Tensor> op, DoubleUnaryOperator df, double[] x) {
+        Tensor t = tensor(DType.FLOAT64, x, x.length).to(d).detach().requiresGrad_();
+        op.apply(t).sum().backward();
+        assertOn(d, t.grad());
+        assertClose(name + "' on " + d, map(x, df), t.grad(), 1e-10);
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.sparkgrad.cuda.conformance.ConformanceDevices#devices")
+    void torch113MathFunctionsAndTheirGradients(Device d) {
+        assume(d);
+        double[] x = values(257, 5);
+        double[] unit = map(x, v -> v * 0.49);           // (-0.98, 0.98)
+        double[] pos = map(x, v -> Math.abs(v) + 0.1);
+        double[] above1 = map(x, v -> Math.abs(v) + 1.05);
+        double[] halves = {-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -0.2, 2.7};
+        for (DType dt : FLOATS) {
+            unaryCase(d, dt, "tan", Tensor::tan, Math::tan, unit);
+            unaryCase(d, dt, "asin", Tensor::asin, Math::asin, unit);
+            unaryCase(d, dt, "acos", Tensor::acos, Math::acos, unit);
+            unaryCase(d, dt, "atan", Tensor::atan, Math::atan, x);
+            unaryCase(d, dt, "sinh", Tensor::sinh, Math::sinh, x);
+            unaryCase(d, dt, "cosh", Tensor::cosh, Math::cosh, x);
+            unaryCase(d, dt, "asinh", Tensor::asinh, v -> Math.copySign(Math.log(Math.abs(v) + Math.sqrt(v * v + 1)), v), x);
+            unaryCase(d, dt, "acosh", Tensor::acosh, v -> Math.log(v + Math.sqrt(v * v - 1)), above1);
+            unaryCase(d, dt, "atanh", Tensor::atanh, v -> 0.5 * Math.log((1 + v) / (1 - v)), unit);
+            unaryCase(d, dt, "erf", Tensor::erf, ElementwiseConformanceTest::erf, x);
+            unaryCase(d, dt, "erfc", Tensor::erfc, v -> 1 - erf(v), x);
+            unaryCase(d, dt, "erfinv", t -> t.erfinv().erf(), v -> v, unit);
+            unaryCase(d, dt, "log2", Tensor::log2, v -> Math.log(v) / Math.log(2), pos);
+            unaryCase(d, dt, "log10", Tensor::log10, Math::log10, pos);
+            unaryCase(d, dt, "exp2", Tensor::exp2, v -> Math.pow(2, v), x);
+            unaryCase(d, dt, "floor", Tensor::floor, Math::floor, halves);
+            unaryCase(d, dt, "ceil", Tensor::ceil, Math::ceil, halves);
+            unaryCase(d, dt, "round", Tensor::round, Math::rint, halves);
+            unaryCase(d, dt, "trunc", Tensor::trunc, v -> v < 0 ? Math.ceil(v) : Math.floor(v), halves);
+            unaryCase(d, dt, "frac", Tensor::frac, v -> v - (v < 0 ? Math.ceil(v) : Math.floor(v)), halves);
+        }
+        gradCase(d, "tan", Tensor::tan, v -> 1 + Math.tan(v) * Math.tan(v), unit);
+        gradCase(d, "asin", Tensor::asin, v -> 1 / Math.sqrt(1 - v * v), unit);
+        gradCase(d, "acos", Tensor::acos, v -> -1 / Math.sqrt(1 - v * v), unit);
+        gradCase(d, "atan", Tensor::atan, v -> 1 / (1 + v * v), x);
+        gradCase(d, "sinh", Tensor::sinh, Math::cosh, x);
+        gradCase(d, "cosh", Tensor::cosh, Math::sinh, x);
+        gradCase(d, "asinh", Tensor::asinh, v -> 1 / Math.sqrt(v * v + 1), x);
+        gradCase(d, "acosh", Tensor::acosh, v -> 1 / Math.sqrt(v * v - 1), above1);
+        gradCase(d, "atanh", Tensor::atanh, v -> 1 / (1 - v * v), unit);
+        gradCase(d, "erf", Tensor::erf, v -> 2 / Math.sqrt(Math.PI) * Math.exp(-v * v), x);
+        gradCase(d, "erfc", Tensor::erfc, v -> -2 / Math.sqrt(Math.PI) * Math.exp(-v * v), x);
+        gradCase(d, "erfinv", Tensor::erfinv, v -> {
+            double y = org.sparkgrad.backend.MathUtil.erfinv(v);
+            return Math.sqrt(Math.PI) / 2 * Math.exp(y * y);
+        }, unit);
+        gradCase(d, "log2", Tensor::log2, v -> 1 / (v * Math.log(2)), pos);
+        gradCase(d, "log10", Tensor::log10, v -> 1 / (v * Math.log(10)), pos);
+        gradCase(d, "round", Tensor::round, v -> 0, halves);
+        // domain edges as torch: asin'(+-1) = inf, atanh(+-1) = +-inf
+        Tensor e = tensor(DType.FLOAT64, new double[] {-1, 1}, 2).to(d).detach().requiresGrad_();
+        e.asin().sum().backward();
+        assertClose("asin'(+-1)", new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY}, e.grad(), 0);
+        assertClose("atanh(+-1)", new double[] {Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY}, e.detach().atanh(), 0);
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.sparkgrad.cuda.conformance.ConformanceDevices#devices")
+    void torch113BinaryFunctionsBroadcastOverViews(Device d) {
+        assume(d);
+        for (DType dt : FLOATS) {
+            double[] a = values(12, 6), b = values(4, 7);
+            for (int i = 0; i < b.length; i++) b[i] = (b[i] < 0 ? -1 : 1) * (Math.abs(b[i]) + 0.3);
+            Tensor ta = tensor(dt, a, 3, 4).to(d).t();   // (4, 3) view
+            Tensor tb = tensor(dt, b, 4, 1).to(d);       // (4, 1) column
+            double[][] want = new double[5][12];
+            for (int r = 0; r < 4; r++) {
+                for (int c = 0; c < 3; c++) {
+                    double x = a[c * 4 + r], y = b[r];
+                    if (dt == DType.FLOAT32) {
+                        x = (float) x;
+                        y = (float) y;
+                    }
+                    int k = r * 3 + c;
+                    want[0][k] = Math.atan2(x, y);
+                    want[1][k] = x % y;
+                    want[2][k] = x - y * Math.floor(x / y);
+                    want[3][k] = Math.hypot(x, y);
+                    want[4][k] = Math.copySign(x, y);
+                }
+            }
+            double t = tol(dt);
+            assertClose("atan2", want[0], ta.atan2(tb), t);
+            assertClose("fmod", want[1], ta.fmod(tb), t);
+            assertClose("remainder", want[2], ta.remainder(tb), t);
+            assertClose("hypot", want[3], ta.hypot(tb), t);
+            assertClose("copysign", want[4], ta.copysign(tb), t);
+            assertClose("lerp", new double[] {2, 1.5}, tensor(dt, new double[] {1, -2}, 2).to(d)
+                    .lerp(tensor(dt, new double[] {3, 5}, 2).to(d), 0.5), t);
+            assertClose("addcdiv", new double[] {1.25, 1.5}, tensor(dt, new double[] {1, 2}, 2).to(d)
+                    .addcdiv(tensor(dt, new double[] {1, -2}, 2).to(d), tensor(dt, new double[] {2, 2}, 2).to(d), 0.5), t);
+        }
+        Tensor n = Tensor.fromArray(new long[] {-7, 7, -7, 7}, 4).to(d);
+        Tensor m = Tensor.fromArray(new long[] {3, 3, -3, -3}, 4).to(d);
+        assertArrayEquals(new long[] {-1, 1, -1, 1}, n.fmod(m).to(Device.CPU).toLongArray());
+        assertArrayEquals(new long[] {2, 1, -1, -2}, n.remainder(m).to(Device.CPU).toLongArray());
+        assertEquals(DType.FLOAT32, n.atan2(m).dtype());
+        // gradients: atan2 (y/(x^2+y^2), -x/(x^2+y^2)), remainder (1, -floor(x/y))
+        Tensor x = tensor(DType.FLOAT64, new double[] {-7.5, 3.2}, 2).to(d).detach().requiresGrad_();
+        Tensor y = tensor(DType.FLOAT64, new double[] {2, -1.5}, 2).to(d).detach().requiresGrad_();
+        x.atan2(y).add(x.remainder(y)).sum().backward();
+        assertClose("d atan2 + remainder / dx", new double[] {2 / (56.25 + 4) + 1, -1.5 / (10.24 + 2.25) + 1}, x.grad(), 1e-12);
+        assertClose("d atan2 + remainder / dy", new double[] {7.5 / (56.25 + 4) + 4, -3.2 / (10.24 + 2.25) + 3}, y.grad(), 1e-12);
+    }
 }
