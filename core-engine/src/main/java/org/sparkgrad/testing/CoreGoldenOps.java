@@ -77,6 +77,7 @@ final class CoreGoldenOps {
 
     static void register(Map<String, GoldenOp> m) {
         registerElementwise(m);
+        registerMathFunctions(m);
         registerReductions(m);
         registerLinalg(m);
         registerShape(m);
@@ -158,6 +159,65 @@ final class CoreGoldenOps {
         m.put("logical_or", c -> one(x(c).logicalOr(y(c))));
     }
 
+    // ------------------------------------------------------------------ math functions (torch 1.13 names and aliases)
+    private static void registerMathFunctions(Map<String, GoldenOp> m) {
+        // torch.<f>(input, *, out=None): no keyword that changes the math
+        Map<String, java.util.function.UnaryOperator<Tensor>> unary = new java.util.LinkedHashMap<>();
+        unary.put("tan", Tensor::tan);
+        unary.put("asin", Tensor::asin);
+        unary.put("arcsin", Tensor::asin);
+        unary.put("acos", Tensor::acos);
+        unary.put("arccos", Tensor::acos);
+        unary.put("atan", Tensor::atan);
+        unary.put("arctan", Tensor::atan);
+        unary.put("sinh", Tensor::sinh);
+        unary.put("cosh", Tensor::cosh);
+        unary.put("asinh", Tensor::asinh);
+        unary.put("arcsinh", Tensor::asinh);
+        unary.put("acosh", Tensor::acosh);
+        unary.put("arccosh", Tensor::acosh);
+        unary.put("atanh", Tensor::atanh);
+        unary.put("arctanh", Tensor::atanh);
+        unary.put("erf", Tensor::erf);
+        unary.put("erfc", Tensor::erfc);
+        unary.put("erfinv", Tensor::erfinv);
+        unary.put("log2", Tensor::log2);
+        unary.put("log10", Tensor::log10);
+        unary.put("exp2", Tensor::exp2);
+        unary.put("floor", Tensor::floor);
+        unary.put("ceil", Tensor::ceil);
+        unary.put("trunc", Tensor::trunc);
+        unary.put("fix", Tensor::trunc);
+        unary.put("frac", Tensor::frac);
+        unary.forEach((name, f) -> m.put(name, c -> one(f.apply(x(c)))));
+        // torch.round(input, *, decimals=0)
+        m.put("round", c -> one(x(c).round(c.argInt("decimals", 0))));
+        // F.softmin(input, dim=None, _stacklevel=3, dtype=None) = softmax(-input): the implicit dim as softmax's
+        m.put("softmin", c -> one(F.softmin(softmaxInput(c), softmaxDim(c))));
+        // torch.atan2 / arctan2 / hypot(input, other): tensors
+        m.put("atan2", c -> one(x(c).atan2(y(c))));
+        m.put("arctan2", c -> one(x(c).atan2(y(c))));
+        m.put("hypot", c -> one(x(c).hypot(y(c))));
+        // torch.fmod / remainder / copysign(input, other): other a tensor input or a number arg
+        m.put("fmod", c -> compare(c, Tensor::fmod, Tensor::fmod));
+        m.put("remainder", c -> compare(c, Tensor::remainder, Tensor::remainder));
+        m.put("copysign", c -> compare(c, Tensor::copysign, Tensor::copysign));
+        // torch.lerp(input, end, weight): weight a tensor input or a number arg
+        m.put("lerp", c -> {
+            Tensor x = x(c), end = c.in("end");
+            Tensor w = c.inOpt("weight");
+            boolean numberWeight = c.has("weight");
+            if (w != null && numberWeight) throw new IllegalArgumentException("lerp: weight given both as a tensor and a number");
+            if (w != null) return one(x.lerp(end, w));
+            if (!numberWeight) throw new IllegalArgumentException("lerp: no weight");
+            return one(x.lerp(end, c.argDouble("weight", 0)));
+        });
+        // torch.addcmul / addcdiv(input, tensor1, tensor2, *, value=1)
+        m.put("addcmul", c -> one(x(c).addcmul(c.in("tensor1"), c.in("tensor2"), c.argDouble("value", 1))));
+        m.put("addcdiv", c -> one(x(c).addcdiv(c.in("tensor1"), c.in("tensor2"), c.argDouble("value", 1))));
+    }
+
+    /** An op whose second operand is a tensor input ({@code y}/{@code other}) or a number arg {@code other}. */
     private static GoldenResult compare(GoldenCase c, java.util.function.BinaryOperator<Tensor> withTensor,
                                         java.util.function.BiFunction<Tensor, Double, Tensor> withNumber) {
         Tensor x = x(c);
