@@ -128,7 +128,7 @@ public final class Reductions {
     /** {@code torch.max(x, dim)}: {values, indices (int64)}; the gradient flows to the selected positions. */
     public static Tensor[] maxDim(Tensor x, int dim, boolean keepdim, boolean max) {
         int d = Shape.wrapDim(dim, x.dim());
-        if (x.dim() == 0) return new Tensor[] {x, Tensor.scalar(0, DType.INT64)};
+        if (x.dim() == 0) return new Tensor[] {x, Tensor.scalar(0, DType.INT64).to(x.device())};
         Tensor idx = x.backend().argReduce(max, x, d, true);
         Tensor values = Indexing.gather(x, d, idx);
         if (!keepdim) {
@@ -149,7 +149,7 @@ public final class Reductions {
             }
             return r;
         }
-        if (x.dim() == 0) return Tensor.scalar(0, DType.INT64);
+        if (x.dim() == 0) return Tensor.scalar(0, DType.INT64).to(x.device());
         return x.backend().argReduce(max, x, Shape.wrapDim(dim, x.dim()), keepdim);
     }
 

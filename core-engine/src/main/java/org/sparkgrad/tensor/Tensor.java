@@ -765,11 +765,14 @@ public final class Tensor {
      * number: this dtype for float tensors; int64 for an integral value with an integer or bool tensor; otherwise
      * {@code fractional} (so {@code 2.5} is never truncated to {@code 2} against an int64 tensor).
      */
+    /** A number as a 0-d operand on this tensor's device (PyTorch's wrapped-number promotion). */
     private Tensor numberOperand(double s, DType fractional) {
         DType dt = dtype();
-        if (dt.isFloatingPoint()) return scalar(s, dt);
-        if (Double.isFinite(s) && s == Math.rint(s)) return scalar(s, DType.INT64);
-        return scalar(s, fractional);
+        DType odt = dt.isFloatingPoint() ? dt : Double.isFinite(s) && s == Math.rint(s) ? DType.INT64 : fractional;
+        if (device().equals(Device.CPU)) return scalar(s, odt);
+        CpuStorage host = CpuStorage.allocate(odt, 1);
+        host.set(0, s);
+        return new Tensor(backend().upload(host, device()), new int[0]);
     }
 
     public Tensor eq(Tensor o) { return Arithmetic.compare(BinaryOp.EQ, this, o); }

@@ -151,6 +151,11 @@ class ElementwiseConformanceTest {
         assertArrayEquals(new boolean[] {false, false, false, true}, x.isNonFinite().to(Device.CPU).toBooleanArray());
         Tensor w = Tensor.where(x.lt(y), x, y);
         assertClose("where", new double[] {1, 2, 1, 0}, w, 0);
+        // a number operand is a 0-d tensor on the tensor's own device (it was a CPU tensor, refused on cuda)
+        assertClose("where with a number", new double[] {1, 0.5, 0.5, 0.5}, Tensor.where(x.lt(y), x, 0.5), 0);
+        Tensor base = Tensor.fromArray(new double[] {0, 2}, 2).to(d).requiresGrad_();
+        base.pow(Tensor.fromArray(new double[] {2, 3}, 2).to(d)).sum().backward(); // pow's backward compares with numbers
+        assertClose("pow grad", new double[] {0, 12}, base.grad(), 1e-12);
         Tensor mf = y.maskedFill(y.gt(1.5), -1);
         assertClose("masked_fill", new double[] {-1, -1, 1, 0}, mf, 0);
         // where broadcasts its condition
