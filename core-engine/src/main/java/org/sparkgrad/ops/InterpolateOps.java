@@ -27,6 +27,8 @@ import org.sparkgrad.tensor.Tensor;
  *       {@code real = max(scale * (dst + 0.5) - 0.5, 0)}; {@code i0 = min(floor(real), in - 1)},
  *       {@code i1 = min(i0 + 1, in - 1)}, {@code lambda1 = clamp(real - i0, 0, 1)}, {@code lambda0 = 1 - lambda1};
  *       a dim with {@code out == in} is copied. Computed in the input's precision (float for float32 input).</li>
+ *   <li>nearest-exact has no {@code out == in} shortcut: a scale factor that keeps the size (e.g. 1.19 on 5 points)
+ *       still resamples.</li>
  * </ul>
  */
 public final class InterpolateOps {
@@ -118,16 +120,21 @@ public final class InterpolateOps {
         Tensor y = x;
         boolean changed = false;
         for (int i = nd - 1; i >= 0; i--) {
-            if (outSize[i] == in[i]) continue; // both kernels copy a dim whose size is unchanged
             Double s = scales == null ? null : scales[i];
             int axis = 2 + i;
             if (m.equals("nearest") || m.equals("nearest-exact")) {
                 long[] idx = new long[outSize[i]];
+                boolean identity = outSize[i] == in[i];
                 for (int j = 0; j < idx.length; j++) {
                     idx[j] = m.equals("nearest") ? nearestIdx(j, in[i], outSize[i], s) : nearestExactIdx(j, in[i], outSize[i], s);
+                    identity &= idx[j] == j;
                 }
+                // nearest_idx copies an unchanged size; nearest_exact_idx has no such shortcut (a scale factor such as
+                // 1.19 on 5 points keeps the size but resamples), so only an identity index is skipped
+                if (identity) continue;
                 y = y.indexSelect(axis, Tensor.fromArray(idx, idx.length).to(x.device()));
             } else {
+                if (outSize[i] == in[i]) continue; // compute_source_index_and_lambda copies a dim whose size is unchanged
                 y = linearAlong(y, axis, in[i], outSize[i], align, s);
             }
             changed = true;

@@ -193,6 +193,22 @@ class InterpolateOpsTest {
     }
 
     @Test
+    void nearestExactWithAScaleFactorThatKeepsTheSizeStillResamples() {
+        // PyTorch's nearest_exact_idx has no "out == in" shortcut (only nearest_idx and the linear kernels copy):
+        // in = 5, scale_factor = 1.19 -> out = floor(5.95) = 5, src = floor((j + 0.5) / 1.19) = 0, 1, 2, 2, 3
+        Tensor x = t(new double[] {10, 11, 12, 13, 14}, 1, 1, 5);
+        assertArrayEquals(new double[] {10, 11, 12, 12, 13},
+                vals(InterpolateOps.interpolate(x, null, new double[] {1.19}, "nearest-exact", null, null)), 0);
+        // in = 7, scale 1.1 -> out 7, src = floor((j + 0.5) / 1.1) = 0, 1, 2, 3, 4, 5, 5
+        Tensor x7 = t(new double[] {0, 1, 2, 3, 4, 5, 6}, 1, 1, 7);
+        assertArrayEquals(new double[] {0, 1, 2, 3, 4, 5, 5},
+                vals(InterpolateOps.interpolate(x7, null, new double[] {1.1}, "nearest-exact", null, null)), 0);
+        // the legacy nearest and the linear modes do copy a dim whose size is unchanged
+        assertArrayEquals(vals(x), vals(InterpolateOps.interpolate(x, null, new double[] {1.19}, "nearest", null, null)), 0);
+        assertArrayEquals(vals(x), vals(InterpolateOps.interpolate(x, null, new double[] {1.19}, "linear", null, null)), 0);
+    }
+
+    @Test
     void gradchecks() {
         String[][] cases = {{"nearest", "3"}, {"nearest-exact", "3"}, {"linear", "3"}, {"bilinear", "4"}, {"trilinear", "5"}, {"area", "4"}};
         for (String[] c : cases) {
