@@ -88,6 +88,8 @@ public final class NetworkSpec {
         register("Upsample", (c, g) -> new Upsample(ints(c, "size"), doubles(c, "scale_factor"), c.path("mode").asText("nearest"),
                 c.hasNonNull("align_corners") ? c.get("align_corners").asBoolean() : null,
                 c.hasNonNull("recompute_scale_factor") ? c.get("recompute_scale_factor").asBoolean() : null));
+        register("UpsamplingNearest2d", (c, g) -> new UpsamplingNearest2d(ints(c, "size"), doubles(c, "scale_factor")));
+        register("UpsamplingBilinear2d", (c, g) -> new UpsamplingBilinear2d(ints(c, "size"), doubles(c, "scale_factor")));
         ConvLayerSpecs.registerAll();
         register("BatchNorm1d", (c, g) -> new BatchNorm1d(req(c, "num_features"), c.path("eps").asDouble(1e-5), momentum(c),
                 c.path("affine").asBoolean(true), c.path("track_running_stats").asBoolean(true)));

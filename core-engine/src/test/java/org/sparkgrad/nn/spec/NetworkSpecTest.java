@@ -39,6 +39,10 @@ class NetworkSpecTest {
                 + "\"value\":-1},{\"type\":\"Upsample\",\"scale_factor\":2,\"mode\":\"bilinear\",\"align_corners\":false}]", 2, 3, 4, 4));
         assertArrayEquals(new int[] {2, 3, 2}, out("[{\"type\":\"GLU\"},{\"type\":\"InstanceNorm1d\",\"num_features\":3}]", 2, 3, 4));
         assertArrayEquals(new int[] {1, 2, 3, 6, 6}, out("{\"type\":\"Upsample\",\"size\":[3,6,6],\"mode\":\"trilinear\"}", 1, 2, 2, 3, 3));
+        // the deprecated PyTorch 2-D upsampling modules build from their class names too
+        assertArrayEquals(new int[] {2, 3, 8, 12}, out("[{\"type\":\"UpsamplingNearest2d\",\"scale_factor\":2},"
+                + "{\"type\":\"UpsamplingBilinear2d\",\"size\":[8,12]}]", 2, 3, 4, 5));
+        assertArrayEquals(new int[] {1, 1, 6, 7}, out("{\"type\":\"UpsamplingBilinear2d\",\"scale_factor\":[1.5,1.5]}", 1, 1, 4, 5));
         IllegalArgumentException noValue = assertThrows(IllegalArgumentException.class,
                 () -> NetworkSpec.parse("{\"type\":\"Threshold\",\"threshold\":0.1}"));
         assertTrue(noValue.getMessage().contains("'value'"), noValue.getMessage());
