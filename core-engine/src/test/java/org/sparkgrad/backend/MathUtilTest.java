@@ -112,4 +112,26 @@ class MathUtilTest {
         assertTrue(Double.isNaN(MathUtil.log2(-1)));
         assertTrue(Double.isNaN(MathUtil.log2(Double.NaN)));
     }
+
+    /**
+     * erf is bounded by 1 in magnitude and odd including the sign of zero (C's erf, which PyTorch calls): the
+     * series once returned up to 1 + 7 ulp for x in [5.67, 6), so erfinv(erf(x)) was NaN there.
+     */
+    @Test
+    void erfNeverExceedsOneAndKeepsNegativeZero() {
+        for (double x = 0; x < 7; x += 1e-3) {
+            double v = MathUtil.erf(x);
+            assertTrue(v <= 1.0, "erf(" + x + ") = " + v + " > 1");
+            assertEquals(-v, MathUtil.erf(-x), "erf is odd at " + x);
+        }
+        // mpmath: erf(5.8) = 1 - 2.36e-16, erf(5.9) = 1 - 7.2e-17 (the doubles next below 1)
+        close(0.9999999999999998, MathUtil.erf(5.8), 2.3e-16, "erf(5.8)");
+        close(0.9999999999999999, MathUtil.erf(5.9), 2.3e-16, "erf(5.9)");
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(MathUtil.erf(-0.0)));
+        assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(MathUtil.erf(0.0)));
+        assertTrue(Double.isFinite(MathUtil.erfinv(MathUtil.erf(5.7))));
+        // 1 <= x < 6, where the series accumulated up to 16 ulp: mpmath values at the exact double arguments
+        close(0.9999999999998075, MathUtil.erf(5.2), 2.3e-16, "erf(5.2)");
+        close(0.9736026274615671, MathUtil.erf(1.57), 2.3e-16, "erf(1.57)");
+    }
 }
