@@ -88,29 +88,45 @@ public final class PointwiseOps {
         }, self, end, weight);
     }
 
-    /** PyTorch's check: integer tensors take an integral {@code value} only. */
-    private static void checkValue(Tensor t1, Tensor t2, double value, String op) {
-        if (!t1.dtype().isFloatingPoint() && !t2.dtype().isFloatingPoint() && !(Double.isFinite(value) && value == Math.rint(value))) {
+    /** Integer arithmetic takes an integral {@code value} only (PyTorch would truncate it to the integer dtype). */
+    private static void checkValue(DType common, double value, String op) {
+        if (!common.isFloatingPoint() && !(Double.isFinite(value) && value == Math.rint(value))) {
             throw new IllegalArgumentException("For integral input tensors, argument value must not be a floating point number "
                     + "(in " + op + ", value " + value + ")");
         }
     }
 
     /**
+     * PyTorch's {@code result_type} of the operands: the promoted dtype of the dimensioned tensors, raised by the 0-d
+     * ones only when they are of a higher category (bool &lt; integer &lt; floating) or the dimensioned ones are bool.
+     */
+    static DType resultType(Tensor... ts) {
+        DType dims = null, zeroDim = null;
+        for (Tensor t : ts) {
+            if (t.dim() > 0) dims = dims == null ? t.dtype() : DType.promote(dims, t.dtype());
+            else zeroDim = zeroDim == null ? t.dtype() : DType.promote(zeroDim, t.dtype());
+        }
+        if (dims == null) return zeroDim;
+        if (zeroDim == null || dims.isFloatingPoint()) return dims;
+        return dims == DType.BOOL || zeroDim.isFloatingPoint() ? DType.promote(dims, zeroDim) : dims;
+    }
+
+    /**
      * {@code torch.addcmul(self, tensor1, tensor2, value=value)}: {@code self + value * tensor1 * tensor2}, evaluated as
-     * PyTorch's kernel does, {@code self + (value * t1) * t2}, in the common dtype. Gradients: {@code self: g},
-     * {@code tensor1: g (t2 value)}, {@code tensor2: g (t1 value)}.
+     * PyTorch's kernel does, {@code self + (value * t1) * t2}, in the common dtype of the three tensors (so a float64
+     * self with float32 or int64 factors computes in float64; an integral common dtype needs an integral value).
+     * Gradients: {@code self: g}, {@code tensor1: g (t2 value)}, {@code tensor2: g (t1 value)}.
      *
      * @throws IllegalArgumentException for integer tensors with a fractional value, or shapes that do not broadcast
      */
     public static Tensor addcmul(Tensor self, Tensor t1, Tensor t2, double value) {
-        checkValue(t1, t2, value, "addcmul");
+        DType dt = resultType(self, t1, t2);
+        checkValue(dt, value, "addcmul");
+        Tensor s = self.to(dt), a = t1.to(dt), b = t2.to(dt);
         Tensor out;
         try (GradMode.Guard ng = GradMode.noGrad()) {
-            out = self.add(t1.mul(value).mul(t2));
+            out = s.add(a.mul(value).mul(b));
         }
-        DType dt = out.dtype();
-        Tensor s = self.to(dt), a = t1.to(dt), b = t2.to(dt);
         int[] ss = s.shape(), as = a.shape(), bs = b.shape();
         return Function.record("addcmul", out, new Tensor[] {s, a, b}, (ctx, g) -> new Tensor[] {
                 ctx.needsInputGrad(0) ? Arithmetic.sumToShape(g, ss) : null,
@@ -120,8 +136,8 @@ public final class PointwiseOps {
 
     /**
      * {@code torch.addcdiv(self, tensor1, tensor2, value=value)}: {@code self + value * tensor1 / tensor2}, evaluated as
-     * PyTorch's kernel does, {@code self + (value * t1) / t2}, in the common dtype. Gradients: {@code self: g},
-     * {@code tensor1: g (value / t2)}, {@code tensor2: -g (value t1 / (t2 t2))}.
+     * PyTorch's kernel does, {@code self + (value * t1) / t2}, in the common dtype of the three tensors.
+     * Gradients: {@code self: g}, {@code tensor1: g (value / t2)}, {@code tensor2: -g (value t1 / (t2 t2))}.
      *
      * @throws IllegalArgumentException when tensor1 and tensor2 are both integer tensors (PyTorch no longer supports
      *                                  integer division in addcdiv), or shapes that do not broadcast
@@ -133,12 +149,12 @@ public final class PointwiseOps {
                     + "self + value * tensor1.div(tensor2) for true division (tensor1 " + t1.dtype().torchName()
                     + ", tensor2 " + t2.dtype().torchName() + ")");
         }
+        DType dt = resultType(self, t1, t2);
+        Tensor s = self.to(dt), a = t1.to(dt), b = t2.to(dt);
         Tensor out;
         try (GradMode.Guard ng = GradMode.noGrad()) {
-            out = self.add(t1.mul(value).div(t2));
+            out = s.add(a.mul(value).div(b));
         }
-        DType dt = out.dtype();
-        Tensor s = self.to(dt), a = t1.to(dt), b = t2.to(dt);
         int[] ss = s.shape(), as = a.shape(), bs = b.shape();
         return Function.record("addcdiv", out, new Tensor[] {s, a, b}, (ctx, g) -> {
             Tensor x1 = ctx.saved(0), x2 = ctx.saved(1);

@@ -208,4 +208,36 @@ class EltwiseMathBinaryTest {
         Tensor nog = t(1).addcmul(t(2), t(3));
         assertNull(nog.gradFn());
     }
+
+    /**
+     * addcmul/addcdiv compute {@code self + (value * t1) op t2} in the common dtype of the three tensors, as PyTorch's
+     * TensorIterator does ({@code value.to<scalar_t>()} of that dtype): a float64 self with float32 or int64 factors
+     * computes in float64 (not in the factors' float32), and a float self makes a fractional value legal with integer
+     * factors.
+     */
+    @Test
+    void addcmulAndAddcdivComputeInTheCommonDtype() {
+        Tensor zero64 = Tensor.zeros(DType.FLOAT64, 1);
+        // int64 factors, float64 self: 0.1 * 3 * 7 in double (2.1000000000000005), not float32 (2.0999999...)
+        Tensor r = zero64.addcmul(l(3), l(7), 0.1);
+        assertEquals(DType.FLOAT64, r.dtype());
+        assertEquals(0.1 * 3 * 7, r.item());
+        // float32 factors, float64 self: (double) (1f/3) * 3, exactly representable in double, rounds to 1 in float32
+        float third = 1f / 3;
+        Tensor f1 = Tensor.fromArray(new float[] {third}, 1), f3 = Tensor.fromArray(new float[] {3}, 1);
+        assertEquals((double) third * 3, zero64.addcmul(f1, f3, 1).item());
+        assertEquals(1.0 / 3, zero64.addcdiv(Tensor.fromArray(new float[] {1}, 1), f3, 1).item());
+        assertEquals(0.1 / 3, zero64.addcdiv(Tensor.fromArray(new float[] {1}, 1), f3, 0.1).item());
+        // a float self with int64 factors takes a fractional value (float32: -3 + 0.5 * -3 * -3 = 1.5)
+        Tensor m = l(-3, 2).to(DType.FLOAT32).addcmul(l(-3, 2), l(-3, 2), 0.5);
+        assertEquals(DType.FLOAT32, m.dtype());
+        assertArrayEquals(new double[] {1.5, 4}, m.toDoubleArray());
+        // a 0-d float64 self does not raise float32 factors (PyTorch's 0-d rule): float32 result
+        assertEquals(DType.FLOAT32, Tensor.scalar(1, DType.FLOAT64).addcmul(f1, f3, 0.1).dtype());
+        // the gradient of a float32 factor stays float32 and is computed from the float64 product
+        Tensor g1 = Tensor.fromArray(new float[] {2}, 1).requiresGrad_();
+        zero64.addcmul(g1, l(3), 0.1).backward(t(1));
+        assertEquals(DType.FLOAT32, g1.grad().dtype());
+        assertEquals((float) (3 * 0.1), g1.grad().toFloatArray()[0]);
+    }
 }
