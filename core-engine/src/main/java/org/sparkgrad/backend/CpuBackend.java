@@ -313,9 +313,10 @@ public final class CpuBackend implements Backend {
      */
     private Tensor sumLeadingDims(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
         int[] xs = x.shapeRef();
-        int rows = 1;
+        int rows = 1, trailing = 1;
         for (int d : dims) rows *= xs[d];
-        int cols = x.numel() / Math.max(rows, 1);
+        for (int d = dims.length; d < xs.length; d++) trailing *= xs[d]; // not numel / rows: rows may be 0 (mean = NaN)
+        int cols = trailing;
         int[] outShape;
         if (keepdim) {
             outShape = xs.clone();

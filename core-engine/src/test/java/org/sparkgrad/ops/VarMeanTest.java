@@ -43,4 +43,23 @@ class VarMeanTest {
         assertEquals(DType.FLOAT32, x.toFloat().varMean(false)[1].dtype());
         assertThrows(IllegalArgumentException.class, () -> Tensor.fromArray(new long[] {1, 2}).varMean(true));
     }
+
+    /**
+     * Reducing an empty dim: the mean is 0/0 = NaN, as torch.var_mean(torch.zeros(0, 3), 0) gives (nan, nan); the
+     * contiguous float32 leading-dims fast path of the CPU mean returned zeros there.
+     */
+    @Test
+    void emptyReducedDimGivesNaN() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = Tensor.zeros(dt, 0, 3);
+            for (Tensor[] r : new Tensor[][] {x.varMean(new int[] {0}, 1, false), x.stdMean(new int[] {0}, 0, true)}) {
+                for (Tensor t : r) {
+                    assertEquals(3, t.numel());
+                    for (double d : t.toDoubleArray()) assertEquals(Double.NaN, d, dt + " " + java.util.Arrays.toString(t.shape()));
+                }
+            }
+            assertEquals(Double.NaN, Tensor.zeros(dt, 0, 2, 3).mean(new int[] {0, 1}, false).toDoubleArray()[2], dt.toString());
+            assertEquals(0.0, Tensor.zeros(dt, 0, 3).sum(new int[] {0}, false).toDoubleArray()[1], dt.toString());
+        }
+    }
 }
