@@ -17,37 +17,7 @@ RNG = np.random.RandomState(1234)
 CASES = []
 
 
-def T(a, dtype="float64"):
-    a = np.asarray(a)
-    if dtype == "float64":
-        data = [float(v) for v in a.reshape(-1)]
-    elif dtype == "int64":
-        data = [int(v) for v in a.reshape(-1)]
-    else:
-        data = [1 if v else 0 for v in a.reshape(-1)]
-    return {"shape": list(a.shape), "dtype": dtype, "data": data}
-
-
-def fd_grads(f, inputs, diff, up):
-    """d/d inputs[k] of sum(f(inputs) * up) by central differences (f returns one array or a list)."""
-    def scalar(ins):
-        out = f(ins)
-        if isinstance(out, list):
-            return sum(float(np.sum(o * u)) for o, u in zip(out, up))
-        return float(np.sum(out * up))
-    grads = {}
-    h = 1e-5
-    for k in diff:
-        x = np.array(inputs[k], dtype=np.float64)
-        g = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            xp = x.copy(); xp[i] += h
-            xm = x.copy(); xm[i] -= h
-            ip = dict(inputs); ip[k] = xp
-            im = dict(inputs); im[k] = xm
-            g[i] = (scalar(ip) - scalar(im)) / (2 * h)
-        grads[k] = g
-    return grads
+from golden_common import T, fd_grads, write_fixture  # noqa: E402
 
 
 def case(name, op, args, inputs, f, diff=(), dtypes=None, extra=None, note=None):
@@ -931,11 +901,5 @@ sched("onecycle_epochs_linear_no_momentum", "lr_scheduler.OneCycleLR",
       {"base_lr": 0.01, "max_lr": 0.5, "epochs": 4, "steps_per_epoch": 5, "anneal_strategy": "linear", "cycle_momentum": False,
        "pct_start": 0.25, "verbose": False}, one_cycle(0.5, 20, 0.25, "linear", 25.0, 1e4))
 
-out = {"family": "args_and_ops", "torch_version": "none (formulas of the PyTorch 1.13 documentation)", "dtype": "float64",
-       "seed": 1234, "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), central differences",
-       "cases": CASES}
-names = [c["name"] for c in CASES]
-assert len(names) == len(set(names)), "duplicate case names"
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "args_and_ops.json"), "w") as f:
-    json.dump(out, f, separators=(",", ":"))
-print(len(CASES), "cases")
+write_fixture("args_and_ops.json", {"family": "args_and_ops", "torch_version": "none (formulas of the PyTorch 1.13 documentation)", "dtype": "float64",
+       "seed": 1234, "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), central differences"}, CASES)

@@ -21,15 +21,11 @@ CASES = []
 SQRT_PI = math.sqrt(math.pi)
 
 
+from golden_common import T as _T, write_fixture  # noqa: E402
+
+
 def T(a, dtype="float64"):
-    a = np.asarray(a)
-    if dtype == "float64":
-        data = [float(v) for v in a.reshape(-1)]
-    else:
-        data = [int(v) for v in a.reshape(-1)]
-    for v in data:
-        assert math.isfinite(v), "JSON fixtures hold finite numbers only"
-    return {"shape": list(a.shape), "dtype": dtype, "data": data}
+    return _T(a, dtype, finite_only=True)
 
 
 def sum_to(g, shape):
@@ -266,12 +262,6 @@ case("addcdiv_value", "addcdiv", {"value": -1.3}, {"input": a_s, "tensor1": a_1,
                       "tensor2": -u * (-1.3 * i["tensor1"] / (i["tensor2"] * i["tensor2"]))},
      note="self + value * tensor1 / tensor2; d tensor2: -grad * (value * tensor1 / (tensor2 * tensor2))")
 
-out = {"family": "eltwise_math", "torch_version": "none (formulas of the PyTorch 1.13 documentation and derivatives.yaml)",
+write_fixture("eltwise_math.json", {"family": "eltwise_math", "torch_version": "none (formulas of the PyTorch 1.13 documentation and derivatives.yaml)",
        "dtype": "float64", "seed": 113,
-       "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), analytic (checked by central differences)",
-       "cases": CASES}
-names = [c["name"] for c in CASES]
-assert len(names) == len(set(names)), "duplicate case names"
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "eltwise_math.json"), "w") as f:
-    json.dump(out, f, separators=(",", ":"))
-print(len(CASES), "cases")
+       "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), analytic (checked by central differences)"}, CASES)

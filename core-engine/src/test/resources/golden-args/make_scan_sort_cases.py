@@ -19,24 +19,7 @@ RNG = np.random.RandomState(2024)
 CASES = []
 
 
-def num(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def T(a, dtype="float64"):
-    a = np.asarray(a)
-    if dtype == "float64":
-        data = [num(v) for v in a.reshape(-1)]
-    elif dtype == "int64":
-        data = [int(v) for v in a.reshape(-1)]
-    else:
-        data = [1 if v else 0 for v in a.reshape(-1)]
-    return {"shape": list(a.shape), "dtype": dtype, "data": data}
+from golden_common import T, fd_grads, num, write_fixture  # noqa: E402,F401
 
 
 def tout(o):
@@ -46,28 +29,6 @@ def tout(o):
     if np.issubdtype(o.dtype, np.integer):
         return T(o, "int64")
     return T(o)
-
-
-def fd_grads(f, inputs, diff, up):
-    """d/d inputs[k] of sum(f(inputs) * up) by central differences (f returns one array or a list)."""
-    def scalar(ins):
-        out = f(ins)
-        if isinstance(out, list):
-            return sum(float(np.sum(np.asarray(o, dtype=float) * u)) for o, u in zip(out, up))
-        return float(np.sum(np.asarray(out, dtype=float) * up))
-    grads = {}
-    h = 1e-5
-    for k in diff:
-        x = np.array(inputs[k], dtype=np.float64)
-        g = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            xp = x.copy(); xp[i] += h
-            xm = x.copy(); xm[i] -= h
-            ip = dict(inputs); ip[k] = xp
-            im = dict(inputs); im[k] = xm
-            g[i] = (scalar(ip) - scalar(im)) / (2 * h)
-        grads[k] = g
-    return grads
 
 
 def case(name, op, args, inputs, f, diff=(), dtypes=None, extra=None, note=None):
@@ -292,11 +253,5 @@ ein("i,j->ij", (3,), (2,))
 ein("ij,jk,kl->il", (2, 3), (3, 2), (2, 2), note="three operands")
 ein("ij,jk", (2, 3), (3, 2), note="implicit output ik")
 
-out = {"family": "scan_sort_rearrange", "torch_version": "none (definitions of the PyTorch 1.13 documentation)", "dtype": "float64",
-       "seed": 2024, "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), central differences",
-       "cases": CASES}
-names = [c["name"] for c in CASES]
-assert len(names) == len(set(names)), "duplicate case names"
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scan_sort_rearrange.json"), "w") as f:
-    json.dump(out, f, separators=(",", ":"), allow_nan=False)
-print(len(CASES), "cases")
+write_fixture("scan_sort_rearrange.json", {"family": "scan_sort_rearrange", "torch_version": "none (definitions of the PyTorch 1.13 documentation)", "dtype": "float64",
+       "seed": 2024, "grad_convention": "grads[k] = d/d inputs[k] of sum(output * upstream_grad), central differences"}, CASES)
