@@ -62,16 +62,6 @@ public final class ChainedScheduler extends LRScheduler {
     }
 
     @Override protected void loadState(Map<String, ?> m) {
-        Object c = required(m, "_schedulers");
-        if (!(c instanceof List) || ((List<?>) c).size() != schedulers.size()) {
-            throw new IllegalArgumentException("scheduler state '_schedulers' must list " + schedulers.size() + " states");
-        }
-        List<?> children = (List<?>) c;
-        for (int i = 0; i < schedulers.size(); i++) {
-            if (!(children.get(i) instanceof Map)) throw new IllegalArgumentException("state of scheduler " + i + " is not a map");
-            @SuppressWarnings("unchecked")
-            Map<String, ?> child = (Map<String, ?>) children.get(i);
-            schedulers.get(i).loadStateDict(child);
-        }
+        loadChildStates(m, schedulers);
     }
 }

@@ -187,6 +187,25 @@ public abstract class LRScheduler {
         return v;
     }
 
+    /**
+     * Loads the states of child schedulers (ChainedScheduler, SequentialLR) from the list under {@code _schedulers}.
+     *
+     * @throws IllegalArgumentException when the list is missing, has the wrong length, or holds a non-map entry
+     */
+    static void loadChildStates(Map<String, ?> m, List<LRScheduler> schedulers) {
+        Object c = required(m, "_schedulers");
+        if (!(c instanceof List) || ((List<?>) c).size() != schedulers.size()) {
+            throw new IllegalArgumentException("scheduler state '_schedulers' must list " + schedulers.size() + " states");
+        }
+        List<?> children = (List<?>) c;
+        for (int i = 0; i < schedulers.size(); i++) {
+            if (!(children.get(i) instanceof Map)) throw new IllegalArgumentException("state of scheduler " + i + " is not a map");
+            @SuppressWarnings("unchecked")
+            Map<String, ?> child = (Map<String, ?>) children.get(i);
+            schedulers.get(i).loadStateDict(child);
+        }
+    }
+
     static double[] doubles(Map<String, ?> m, String key) {
         Object v = required(m, key);
         if (!(v instanceof List)) throw new IllegalArgumentException("scheduler state '" + key + "' is not a list: " + v);

@@ -102,17 +102,7 @@ public final class SequentialLR extends LRScheduler {
         if (mi.length != schedulers.size() - 1) {
             throw new IllegalArgumentException("scheduler state has " + mi.length + " milestones for " + schedulers.size() + " schedulers");
         }
-        Object c = required(m, "_schedulers");
-        if (!(c instanceof List) || ((List<?>) c).size() != schedulers.size()) {
-            throw new IllegalArgumentException("scheduler state '_schedulers' must list " + schedulers.size() + " states");
-        }
-        List<?> children = (List<?>) c;
-        for (int i = 0; i < schedulers.size(); i++) {
-            if (!(children.get(i) instanceof Map)) throw new IllegalArgumentException("state of scheduler " + i + " is not a map");
-            @SuppressWarnings("unchecked")
-            Map<String, ?> child = (Map<String, ?>) children.get(i);
-            schedulers.get(i).loadStateDict(child);
-        }
+        loadChildStates(m, schedulers);
         milestones = mi;
     }
 
