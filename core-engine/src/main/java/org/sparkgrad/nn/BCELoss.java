@@ -9,6 +9,7 @@ import org.sparkgrad.tensor.Tensor;
  * the input) is the buffer {@code weight}.
  */
 public class BCELoss extends Loss {
+    /** {@code BCELoss()}: no weight, reduction "mean". */
     public BCELoss() { this(null, "mean"); }
 
     /**

@@ -9,6 +9,7 @@ import org.sparkgrad.tensor.Tensor;
  * Losses.Reduction)}. The weights are the buffers {@code weight} and {@code pos_weight} (in that order, as PyTorch).
  */
 public class BCEWithLogitsLoss extends Loss {
+    /** {@code BCEWithLogitsLoss()}: no weight, reduction "mean", no pos_weight. */
     public BCEWithLogitsLoss() { this(null, "mean", null); }
 
     /**

@@ -5,8 +5,10 @@ package org.sparkgrad.nn;
  * alpha 1.0 by default).
  */
 public class CELU extends Activation {
+    /** The {@code alpha} of {@code max(0, x) + min(0, alpha * (exp(x / alpha) - 1))}. */
     public final double alpha;
 
+    /** {@code CELU(alpha = 1)}. */
     public CELU() { this(1.0); }
 
     /** @throws IllegalArgumentException for alpha 0 */

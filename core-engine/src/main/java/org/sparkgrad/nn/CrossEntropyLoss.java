@@ -10,9 +10,12 @@ import org.sparkgrad.tensor.Tensor;
  * the buffer {@code weight}.
  */
 public class CrossEntropyLoss extends Loss {
+    /** Target value whose samples are ignored (default -100). */
     public final long ignoreIndex;
+    /** Label smoothing in [0, 1] (default 0). */
     public final double labelSmoothing;
 
+    /** {@code CrossEntropyLoss()}: no weight, ignore_index -100, reduction "mean", no label smoothing. */
     public CrossEntropyLoss() { this(null, Losses.DEFAULT_IGNORE_INDEX, "mean", 0.0); }
 
     /**

@@ -8,8 +8,10 @@ import org.sparkgrad.tensor.Tensor;
  * {@link Losses#huberLoss(Tensor, Tensor, Losses.Reduction, double)}.
  */
 public class HuberLoss extends Loss {
+    /** Where the loss turns from quadratic to linear (default 1). */
     public final double delta;
 
+    /** {@code HuberLoss()}: reduction "mean", delta 1. */
     public HuberLoss() { this("mean", 1.0); }
 
     /**

@@ -21,6 +21,7 @@ import org.sparkgrad.tensor.Tensor;
 public abstract class InstanceNorm extends NormBase {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceNorm.class);
 
+    /** Running-average factor of the tracked statistics (default 0.1). */
     public final double momentum;
 
     /**

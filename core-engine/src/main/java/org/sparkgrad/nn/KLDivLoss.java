@@ -9,8 +9,10 @@ import org.sparkgrad.tensor.Tensor;
  * default "mean" divides by the element count). See {@link Losses#klDiv(Tensor, Tensor, Losses.Reduction, boolean)}.
  */
 public class KLDivLoss extends Loss {
+    /** Whether the target holds log-probabilities. */
     public final boolean logTarget;
 
+    /** {@code KLDivLoss()}: reduction "mean", probabilities as target. */
     public KLDivLoss() { this("mean", false); }
 
     /**

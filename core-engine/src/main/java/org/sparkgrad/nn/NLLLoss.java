@@ -10,8 +10,10 @@ import org.sparkgrad.tensor.Tensor;
  * {@code weight}.
  */
 public class NLLLoss extends Loss {
+    /** Target value whose samples are ignored (default -100). */
     public final long ignoreIndex;
 
+    /** {@code NLLLoss()}: no weight, ignore_index -100, reduction "mean". */
     public NLLLoss() { this(null, Losses.DEFAULT_IGNORE_INDEX, "mean"); }
 
     /**

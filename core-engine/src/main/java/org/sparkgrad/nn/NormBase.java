@@ -11,9 +11,13 @@ import org.sparkgrad.tensor.Tensor;
  * on the CPU until moved with {@link Module#to}.
  */
 public abstract class NormBase extends Module {
+    /** Channels C. */
     public final int numFeatures;
+    /** Added to the variance. */
     public final double eps;
+    /** Learned per-channel weight and bias; running statistics kept. */
     public final boolean affine, trackRunningStats;
+    /** Per-channel scale (ones) and shift (zeros), {@code (C)}; null unless affine. */
     public final Tensor weight, bias;
 
     /**

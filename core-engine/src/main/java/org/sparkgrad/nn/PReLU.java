@@ -9,7 +9,9 @@ import org.sparkgrad.tensor.Tensor;
  * The weight receives {@code sum of x * grad} over the non-positive inputs.
  */
 public class PReLU extends Module {
+    /** 1 (one slope shared by all channels) or C (one per channel). */
     public final int numParameters;
+    /** The learned negative slopes {@code (numParameters)}. */
     public final Tensor weight;
 
     /** {@code PReLU()}: one slope, 0.25. */

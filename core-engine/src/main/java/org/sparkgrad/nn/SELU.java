@@ -5,6 +5,7 @@ package org.sparkgrad.nn;
  * scale = 1.0507009873554804934193349852946 (Klambauer et al. 2017). Elementwise on any shape (PyTorch {@code nn.SELU}).
  */
 public class SELU extends Activation {
+    /** {@code SELU()}: {@code scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))} with Klambauer et al.'s constants. */
     public SELU() {
         super("SELU", "", F::selu);
     }

@@ -8,8 +8,10 @@ import org.sparkgrad.tensor.Tensor;
  * {@link Losses#smoothL1Loss(Tensor, Tensor, Losses.Reduction, double)}.
  */
 public class SmoothL1Loss extends Loss {
+    /** Where the loss turns from quadratic to linear (default 1; 0 = L1). */
     public final double beta;
 
+    /** {@code SmoothL1Loss()}: reduction "mean", beta 1. */
     public SmoothL1Loss() { this("mean", 1.0); }
 
     /**

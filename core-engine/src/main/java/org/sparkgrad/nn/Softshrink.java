@@ -5,8 +5,10 @@ package org.sparkgrad.nn;
  * lambd 0.5 by default).
  */
 public class Softshrink extends Activation {
+    /** Threshold: {@code x - lambd} above it, {@code x + lambd} below {@code -lambd}, else 0. */
     public final double lambd;
 
+    /** {@code Softshrink(lambd = 0.5)}. */
     public Softshrink() { this(0.5); }
 
     /** @throws IllegalArgumentException for a negative lambd */

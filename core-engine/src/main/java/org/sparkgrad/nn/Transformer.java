@@ -35,9 +35,13 @@ import org.sparkgrad.tensor.Tensor;
  * hints that the given mask is causal, which gives the same result when it is. Dropout applies in training mode only.
  */
 public class Transformer extends Module {
+    /** The encoder stack with its final LayerNorm. */
     public final TransformerEncoder encoder;
+    /** The decoder stack with its final LayerNorm. */
     public final TransformerDecoder decoder;
+    /** Model width and attention heads. */
     public final int dModel, nhead;
+    /** {@code (B, T, d)} inputs (true) or {@code (T, B, d)}. */
     public final boolean batchFirst;
 
     /**

@@ -26,6 +26,7 @@ public class TransformerDecoder extends Module {
     public final ModuleList layers;
     /** The final layer norm, or null. */
     public final LayerNorm norm;
+    /** Number of stacked layer copies. */
     public final int numLayers;
 
     /** {@code TransformerDecoder(decoderLayer, numLayers, null)}: no final norm. */

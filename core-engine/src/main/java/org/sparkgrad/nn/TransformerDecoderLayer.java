@@ -31,12 +31,19 @@ import org.sparkgrad.tensor.Tensor;
  * mask). Dropout (attention weights and the four dropout modules) applies in training mode only.
  */
 public class TransformerDecoderLayer extends Module {
+    /** Model width, attention heads, feed-forward hidden size. */
     public final int dModel, nhead, dimFeedforward;
+    /** Pre-norm (true) or post-norm; {@code (B, T, d)} inputs (true) or {@code (T, B, d)}. */
     public final boolean normFirst, batchFirst;
+    /** The feed-forward activation. */
     public final TransformerEncoderLayer.Activation activation;
+    /** Self-attention over the target and cross-attention to the memory (PyTorch's {@code self_attn}, {@code multihead_attn}). */
     public final MultiheadAttention selfAttn, multiheadAttn;
+    /** The feed-forward layers. */
     public final Linear linear1, linear2;
+    /** Feed-forward dropout and the three residual dropouts. */
     public final Dropout dropout, dropout1, dropout2, dropout3;
+    /** The norms of the self-attention, cross-attention and feed-forward blocks. */
     public final LayerNorm norm1, norm2, norm3;
     // the constructor arguments not otherwise kept, so that copy() can rebuild the layer
     private final double dropoutP, layerNormEps;

@@ -34,6 +34,7 @@ public class TransformerEncoder extends Module {
     public final ModuleList layers;
     /** The final layer norm, or null. */
     public final LayerNorm norm;
+    /** Number of stacked layer copies. */
     public final int numLayers;
 
     /** {@code TransformerEncoder(encoderLayer, numLayers, null)}: no final norm. */

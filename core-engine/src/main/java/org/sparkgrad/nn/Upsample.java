@@ -13,7 +13,9 @@ public class Upsample extends Module {
     public final int[] size;
     /** Scale factor (one per dim, or one for all), or null. */
     public final double[] scaleFactor;
+    /** nearest, nearest-exact, linear, bilinear, trilinear or area. */
     public final String mode;
+    /** As {@code F.interpolate}'s {@code align_corners} and {@code recompute_scale_factor} (null = PyTorch's default). */
     public final Boolean alignCorners, recomputeScaleFactor;
 
     /**
