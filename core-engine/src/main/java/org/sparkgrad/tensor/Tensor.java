@@ -1134,21 +1134,25 @@ public final class Tensor {
     /** {@code torch.tril(x, diagonal)}: lower triangle of the last two dims, the rest zero. */
     public Tensor tril(int diagonal) { return Rearrange.tril(this, diagonal); }
 
+    /** {@code tril(0)}: the main diagonal and below. */
     public Tensor tril() { return tril(0); }
 
     /** {@code torch.triu(x, diagonal)}: upper triangle of the last two dims, the rest zero. */
     public Tensor triu(int diagonal) { return Rearrange.triu(this, diagonal); }
 
+    /** {@code triu(0)}: the main diagonal and above. */
     public Tensor triu() { return triu(0); }
 
     /** {@code torch.diag(x, diagonal)}: 1-D to a square matrix with x on that diagonal; 2-D to a copy of the diagonal. */
     public Tensor diag(int diagonal) { return Rearrange.diag(this, diagonal); }
 
+    /** {@code diag(0)}: the main diagonal. */
     public Tensor diag() { return diag(0); }
 
     /** {@code torch.diagonal(x, offset, dim1, dim2)}: a view of the diagonal, placed as the last dim. */
     public Tensor diagonal(int offset, int dim1, int dim2) { return Rearrange.diagonal(this, offset, dim1, dim2); }
 
+    /** {@code diagonal(0, 0, 1)}: the main diagonal of dims 0 and 1. */
     public Tensor diagonal() { return diagonal(0, 0, 1); }
 
     /** {@code torch.trace(x)}: sum of the main diagonal of a matrix. */
