@@ -1,6 +1,5 @@
 package org.sparkgrad.optim.lr;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -121,17 +120,6 @@ public final class CyclicLR extends LRScheduler {
         return opt;
     }
 
-    private static void setMomentum(ParamGroup g, boolean beta1, double m) {
-        if (beta1) {
-            double[] betas = g.getDoubles("betas");
-            List<Double> nb = new ArrayList<>();
-            nb.add(m);
-            for (int i = 1; i < betas.length; i++) nb.add(betas[i]);
-            g.set("betas", nb);
-        } else {
-            g.set("momentum", m);
-        }
-    }
 
     private double scale(double x) {
         if (customScale != null) return customScale.applyAsDouble(x);

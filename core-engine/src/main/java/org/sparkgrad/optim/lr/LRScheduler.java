@@ -188,6 +188,22 @@ public abstract class LRScheduler {
     }
 
     /**
+     * Sets a group's momentum for momentum cycling (OneCycleLR, CyclicLR): {@code betas[0]} when the optimizer uses
+     * betas (Adam family), else {@code momentum}.
+     */
+    static void setMomentum(ParamGroup g, boolean beta1, double m) {
+        if (beta1) {
+            double[] betas = g.getDoubles("betas");
+            List<Double> nb = new ArrayList<>();
+            nb.add(m);
+            for (int i = 1; i < betas.length; i++) nb.add(betas[i]);
+            g.set("betas", nb);
+        } else {
+            g.set("momentum", m);
+        }
+    }
+
+    /**
      * Loads the states of child schedulers (ChainedScheduler, SequentialLR) from the list under {@code _schedulers}.
      *
      * @throws IllegalArgumentException when the list is missing, has the wrong length, or holds a non-map entry

@@ -1,6 +1,5 @@
 package org.sparkgrad.optim.lr;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -153,17 +152,6 @@ public final class OneCycleLR extends LRScheduler {
         return v.clone();
     }
 
-    private static void setMomentum(ParamGroup g, boolean beta1, double m) {
-        if (beta1) {
-            double[] betas = g.getDoubles("betas");
-            List<Double> nb = new ArrayList<>();
-            nb.add(m);
-            for (int i = 1; i < betas.length; i++) nb.add(betas[i]);
-            g.set("betas", nb);
-        } else {
-            g.set("momentum", m);
-        }
-    }
 
     private double interpolate(double start, double end, double pct) {
         if (anneal == AnnealStrategy.COS) {
