@@ -15,21 +15,24 @@ import org.slf4j.LoggerFactory;
 public final class Backends {
     private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
     private static final CpuBackend CPU = new CpuBackend();
+    /** The CPU backend as {@link #forDevice} hands it out: with float16/bfloat16 computed through float32. */
+    private static final Backend CPU_ANY_DTYPE = ReducedPrecisionBackend.wrap(CPU);
     private static volatile Map<Device.Type, Backend> registry;
     private static final Map<Device.Type, String> reasons = new EnumMap<>(Device.Type.class);
 
     private Backends() {}
 
-    /** The CPU backend. */
+    /** The CPU backend itself (float32/float64/int64/bool kernels; {@link #forDevice} adds float16/bfloat16). */
     public static CpuBackend cpu() { return CPU; }
 
     /**
-     * The backend for a device.
+     * The backend for a device. Its kernels accept float16 and bfloat16 tensors, computed in float32 and rounded
+     * back (see {@code ReducedPrecisionBackend}; 16-bit tensors live on the CPU only).
      *
      * @throws IllegalStateException when no available backend serves that device type, with the reason
      */
     public static Backend forDevice(Device device) {
-        if (device.type() == Device.Type.CPU) return CPU;
+        if (device.type() == Device.Type.CPU) return CPU_ANY_DTYPE;
         Backend b = load().get(device.type());
         if (b == null) {
             String why = reasons.getOrDefault(device.type(), "no backend for " + device.type() + " on the class path");
@@ -61,7 +64,7 @@ public final class Backends {
                 for (Backend b : ServiceLoader.load(Backend.class, Backends.class.getClassLoader())) {
                     if (b.deviceType() == Device.Type.CPU) continue;
                     if (b.isAvailable()) {
-                        m.put(b.deviceType(), b);
+                        m.put(b.deviceType(), ReducedPrecisionBackend.wrap(b));
                         LOG.info("backend '{}' available for {}", b.name(), b.deviceType());
                     } else {
                         reasons.put(b.deviceType(), b.unavailableReason());

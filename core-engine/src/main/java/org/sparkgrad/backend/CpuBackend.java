@@ -3,6 +3,7 @@ package org.sparkgrad.backend;
 import java.util.Arrays;
 import org.sparkgrad.tensor.CpuStorage;
 import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.HalfFloat;
 import org.sparkgrad.tensor.Device;
 import org.sparkgrad.tensor.Shape;
 import org.sparkgrad.tensor.Storage;
@@ -58,6 +59,22 @@ public final class CpuBackend implements Backend {
                 int o = off[0], i = off[1], so = in[0], si = in[1];
                 for (int e = 0; e < n; e++, o += so, i += si) df[o] = sf[i];
             });
+        } else if (s.f != null && d.h != null) {
+            float[] sf = s.f;
+            short[] dh = d.h;
+            DType dt = dst.dtype();
+            Strided.forEach(shape, strides, base, (off, in, n) -> {
+                int o = off[0], i = off[1], so = in[0], si = in[1];
+                for (int e = 0; e < n; e++, o += so, i += si) dh[o] = HalfFloat.fromFloat(sf[i], dt);
+            });
+        } else if (s.h != null && d.f != null) {
+            short[] sh = s.h;
+            float[] df = d.f;
+            DType dt = src.dtype();
+            Strided.forEach(shape, strides, base, (off, in, n) -> {
+                int o = off[0], i = off[1], so = in[0], si = in[1];
+                for (int e = 0; e < n; e++, o += so, i += si) df[o] = HalfFloat.toFloat(sh[i], dt);
+            });
         } else if (d.l != null && s.l != null) {
             long[] sl = s.l, dl = d.l;
             Strided.forEach(shape, strides, base, (off, in, n) -> {
@@ -84,6 +101,7 @@ public final class CpuBackend implements Backend {
             if (d.f != null) Arrays.fill(d.f, from, to, (float) value);
             else if (d.d != null) Arrays.fill(d.d, from, to, value);
             else if (d.l != null) Arrays.fill(d.l, from, to, (long) value);
+            else if (d.h != null) Arrays.fill(d.h, from, to, HalfFloat.fromFloat((float) value, dst.dtype()));
             else Arrays.fill(d.b, from, to, (byte) (value != 0 ? 1 : 0));
             return;
         }

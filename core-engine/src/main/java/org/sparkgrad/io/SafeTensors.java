@@ -49,9 +49,8 @@ import org.sparkgrad.tensor.Tensor;
  * the data area size and {@code end - begin = numel * itemsize}; the tensors neither overlap nor leave holes, and
  * cover the data area exactly to the end of the file (the reference's "the byte buffer needs to be entirely
  * indexed"); BOOL bytes are 0 or 1. Each violation throws a {@link SafeTensorsFormatException} naming the source and
- * the problem; I/O failures throw {@link UncheckedIOException}. F16 and BF16 tensors are accepted read-only and
- * converted exactly to float32 (BF16 is the top half of a float32; F16 is IEEE 754 binary16 with subnormals,
- * infinities and NaN). Other safetensors dtypes (I8, U8, I16, I32, U32, U64, F8 variants, ...) are refused.
+ * the problem; I/O failures throw {@link UncheckedIOException}. F16 and BF16 tensors are read and written as
+ * {@link DType#FLOAT16} and {@link DType#BFLOAT16} tensors, bit for bit. Other safetensors dtypes (I8, U8, I16, I32, U32, U64, F8 variants, ...) are refused.
  * Unknown fields inside a tensor entry are ignored, as the reference does.
  *
  * <p>Sources: the safetensors README ("Format" and "Notes") and the reference reader/writer
@@ -71,8 +70,8 @@ public final class SafeTensors {
     /** The element types that can appear in a file we read. */
     enum Kind {
         BOOL("BOOL", 1, DType.BOOL, 0),
-        F16("F16", 2, DType.FLOAT32, 7),
-        BF16("BF16", 2, DType.FLOAT32, 8),
+        F16("F16", 2, DType.FLOAT16, 7),
+        BF16("BF16", 2, DType.BFLOAT16, 8),
         F32("F32", 4, DType.FLOAT32, 11),
         F64("F64", 8, DType.FLOAT64, 12),
         I64("I64", 8, DType.INT64, 13);
@@ -101,6 +100,8 @@ public final class SafeTensors {
                 case FLOAT64: return F64;
                 case INT64: return I64;
                 case BOOL: return BOOL;
+                case FLOAT16: return F16;
+                case BFLOAT16: return BF16;
                 default: throw new IllegalArgumentException("dtype " + d + " cannot be written to safetensors");
             }
         }
@@ -131,7 +132,7 @@ public final class SafeTensors {
         /** The stored safetensors dtype string: F32, F64, I64, BOOL, F16 or BF16. */
         public String dtype() { return kind.name; }
 
-        /** The dtype of the tensor as loaded (F16 and BF16 load as float32). */
+        /** The dtype of the tensor as loaded (F16 as float16, BF16 as bfloat16). */
         public DType loadedDType() { return kind.loaded; }
 
         /** The shape (a copy); {@code []} for a scalar. */

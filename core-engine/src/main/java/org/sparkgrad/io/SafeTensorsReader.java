@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.ShortBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -200,7 +199,7 @@ final class SafeTensorsReader {
         Kind kind = Kind.of(dt.textValue());
         if (kind == null) {
             String known = UNSUPPORTED_DTYPES.contains(dt.textValue()) ? "unsupported" : "unknown";
-            throw bad(source, t + ": " + known + " dtype '" + dt.textValue() + "' (supported: F32, F64, I64, BOOL; F16 and BF16 are read as F32)");
+            throw bad(source, t + ": " + known + " dtype '" + dt.textValue() + "' (supported: F32, F64, I64, BOOL, F16, BF16)");
         }
         JsonNode sh = v.get("shape");
         if (sh == null || !sh.isArray()) throw bad(source, t + ": missing or non-array \"shape\"");
@@ -313,42 +312,16 @@ final class SafeTensorsReader {
             }
             case F16:
             case BF16: {
-                float[] a = new float[n];
-                short[] tmp = new short[Math.min(per, Math.max(n, 1))];
-                boolean half = info.kind == Kind.F16;
+                short[] a = new short[n];
                 for (int pos = 0; pos < n; pos += per) {
                     int k = Math.min(per, n - pos);
                     readFully(ch, buf, k * item, source);
-                    ShortBuffer sb = buf.asShortBuffer();
-                    sb.get(tmp, 0, k);
-                    for (int i = 0; i < k; i++) a[pos + i] = half ? halfToFloat(tmp[i]) : bfloat16ToFloat(tmp[i]);
+                    buf.asShortBuffer().get(a, pos, k);
                 }
-                return new Tensor(CpuStorage.wrap(a), info.shape.clone());
+                return new Tensor(CpuStorage.wrapHalf(a, info.kind.loaded), info.shape.clone());
             }
             default:
                 throw new IllegalStateException("unhandled dtype " + info.kind);
         }
-    }
-
-    /**
-     * IEEE 754 binary16 to float32, exactly: normals re-biased (15 to 127), subnormals as {@code m * 2^-24},
-     * signed zeros, infinities, and NaN with its payload shifted into the float32 mantissa.
-     */
-    static float halfToFloat(short h) {
-        int bits = h & 0xFFFF;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1F;
-        int mant = bits & 0x3FF;
-        if (exp == 0x1F) return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
-        if (exp == 0) {
-            float v = mant * 0x1p-24f; // exact: at most 10 significant bits
-            return sign != 0 ? -v : v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-    }
-
-    /** bfloat16 to float32, exactly: the 16 bits are the top half of a float32. */
-    static float bfloat16ToFloat(short b) {
-        return Float.intBitsToFloat((b & 0xFFFF) << 16);
     }
 }

@@ -273,6 +273,8 @@ final class SafeTensorsWriter {
                 case FLOAT64: buf.asDoubleBuffer().put(s.d, off + pos, k); break;
                 case INT64: buf.asLongBuffer().put(s.l, off + pos, k); break;
                 case BOOL: buf.put(s.b, off + pos, k).flip(); break;
+                case FLOAT16:
+                case BFLOAT16: buf.asShortBuffer().put(s.h, off + pos, k); break;
                 default: throw new IllegalArgumentException("dtype " + t.dtype() + " cannot be written to safetensors");
             }
             buf.position(0).limit(k * item);

@@ -217,6 +217,12 @@ public abstract class Module {
         return this;
     }
 
+    /** {@code nn.Module.half()}: floating parameters and buffers to float16 ({@link #to(DType)}). */
+    public Module half() { return to(DType.FLOAT16); }
+
+    /** {@code nn.Module.bfloat16()}: floating parameters and buffers to bfloat16 ({@link #to(DType)}). */
+    public Module bfloat16() { return to(DType.BFLOAT16); }
+
     /** Number of parameter elements (each shared parameter once). */
     public long numParameters() {
         long n = 0;

@@ -12,7 +12,17 @@ public enum DType {
     /** 64-bit signed integer: indices, class targets, argmax results. */
     INT64(8, "I64", false),
     /** Boolean, stored as one byte per element (0 or 1): masks and comparison results. */
-    BOOL(1, "BOOL", false);
+    BOOL(1, "BOOL", false),
+    /**
+     * IEEE 754 binary16 ({@code torch.float16}), a storage format: ops on it compute in float32 and round each
+     * result back (see {@link HalfFloat}). CPU only.
+     */
+    FLOAT16(2, "F16", true),
+    /**
+     * bfloat16 ({@code torch.bfloat16}: float32's exponent range, 8 significant bits), a storage format like
+     * {@link #FLOAT16}. CPU only.
+     */
+    BFLOAT16(2, "BF16", true);
 
     private final int itemSize;
     private final String safetensorsName;
@@ -30,17 +40,22 @@ public enum DType {
     /** The dtype string of the safetensors format ({@code F32}, {@code F64}, {@code I64}, {@code BOOL}). */
     public String safetensorsName() { return safetensorsName; }
 
-    /** True for float32 and float64. */
+    /** True for float16, bfloat16, float32 and float64. */
     public boolean isFloatingPoint() { return floatingPoint; }
+
+    /** True for the 16-bit storage formats {@link #FLOAT16} and {@link #BFLOAT16}. */
+    public boolean isReducedPrecision() { return this == FLOAT16 || this == BFLOAT16; }
 
     /** PyTorch-style name, e.g. {@code float32}. */
     public String torchName() { return name().toLowerCase(java.util.Locale.ROOT); }
 
     /**
      * The dtype that a binary op on {@code a} and {@code b} computes in (PyTorch type promotion for the
-     * supported dtypes: bool &lt; int64 &lt; float32 &lt; float64).
+     * supported dtypes: bool &lt; int64 &lt; float16, bfloat16 &lt; float32 &lt; float64; float16 with bfloat16
+     * gives float32, as in PyTorch).
      */
     public static DType promote(DType a, DType b) {
+        if (a != b && a.isReducedPrecision() && b.isReducedPrecision()) return FLOAT32;
         return a.ordinalRank() >= b.ordinalRank() ? a : b;
     }
 
@@ -48,8 +63,10 @@ public enum DType {
         switch (this) {
             case BOOL: return 0;
             case INT64: return 1;
-            case FLOAT32: return 2;
-            default: return 3;
+            case FLOAT16:
+            case BFLOAT16: return 2;
+            case FLOAT32: return 3;
+            default: return 4;
         }
     }
 

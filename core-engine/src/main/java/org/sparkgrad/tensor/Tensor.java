@@ -483,6 +483,15 @@ public final class Tensor {
 
     public Tensor toLong() { return to(DType.INT64); }
 
+    /**
+     * {@code torch.Tensor.half()}: a float16 copy (round-to-nearest-even; beyond ±65504 gives ±inf). Differentiable.
+     * 16-bit tensors are CPU-only storage formats whose ops compute in float32 (see {@link DType#FLOAT16}).
+     */
+    public Tensor half() { return to(DType.FLOAT16); }
+
+    /** {@code torch.Tensor.bfloat16()}: a bfloat16 copy (round-to-nearest-even). Differentiable. */
+    public Tensor bfloat16() { return to(DType.BFLOAT16); }
+
     /** Contiguous version: this tensor if already contiguous, else a copy (differentiable). */
     public Tensor contiguous() { return isContiguous() ? this : ShapeOps.contiguous(this); }
 

@@ -301,31 +301,40 @@ class SafeTensorsTest {
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.toBytes(Map.of("bad\uD800", Tensor.zeros(1)), null));
     }
 
-    // ------------------------------------------------------------------ F16 / BF16 (read-only)
+    // ------------------------------------------------------------------ F16 / BF16
 
     @Test
-    void readsF16AndBF16AsFloat32() {
+    void readsF16AndBF16AsFloat16AndBFloat16() {
         String header = "{\"h\":" + entry("F16", "[2,5]", 0, 20) + ",\"b\":" + entry("BF16", "[5]", 20, 30) + "}";
         byte[] data = concat(
                 shorts(0x3C00, 0xC000, 0x7BFF, 0x0001, 0x03FF, 0x0400, 0x7C00, 0xFC00, 0x8000, 0x3555),
                 shorts(0x3F80, 0xC049, 0x7F80, 0x0001, 0x8000));
         SafeTensors.Contents c = SafeTensors.fromBytes(craft(header, data), "x");
         Tensor h = c.tensors().get("h");
-        assertEquals(DType.FLOAT32, h.dtype());
+        assertEquals(DType.FLOAT16, h.dtype());
         assertArrayEquals(new int[] {2, 5}, h.shape());
         assertArrayEquals(new float[] {1f, -2f, 65504f, 0x1p-24f, 1023 * 0x1p-24f, 0x1p-14f, Float.POSITIVE_INFINITY,
                 Float.NEGATIVE_INFINITY, -0f, 0.333251953125f}, h.toFloatArray());
         assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(h.toFloatArray()[8]));
         Tensor b = c.tensors().get("b");
+        assertEquals(DType.BFLOAT16, b.dtype());
         assertArrayEquals(new float[] {1f, -3.140625f, Float.POSITIVE_INFINITY, Float.intBitsToFloat(0x00010000), -0f}, b.toFloatArray());
         assertEquals("F16", c.header().tensors().get(0).dtype());
+        // written back and read again bit for bit, dtypes kept
+        SafeTensors.Contents back = SafeTensors.fromBytes(SafeTensors.toBytes(Map.of("h", h, "b", b), null), "y");
+        assertEquals(DType.FLOAT16, back.tensors().get("h").dtype());
+        assertEquals(DType.BFLOAT16, back.tensors().get("b").dtype());
+        assertArrayEquals(((org.sparkgrad.tensor.CpuStorage) h.storage()).h,
+                ((org.sparkgrad.tensor.CpuStorage) back.tensors().get("h").storage()).h);
+        assertArrayEquals(((org.sparkgrad.tensor.CpuStorage) b.storage()).h,
+                ((org.sparkgrad.tensor.CpuStorage) back.tensors().get("b").storage()).h);
     }
 
     @Test
     void halfToFloatIsExactForAll65536Patterns() {
         for (int bits = 0; bits < 0x10000; bits++) {
             int sign = bits >>> 15, exp = (bits >>> 10) & 0x1F, mant = bits & 0x3FF;
-            float got = SafeTensorsReader.halfToFloat((short) bits);
+            float got = org.sparkgrad.tensor.HalfFloat.halfToFloat((short) bits);
             double expected;
             if (exp == 0x1F) expected = mant == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
             else if (exp == 0) expected = Math.scalb((double) mant, -24);
@@ -347,7 +356,7 @@ class SafeTensorsTest {
         float[] expected = new float[n];
         for (int i = 0; i < n; i++) {
             h[i] = i & 0x7BFF;
-            expected[i] = SafeTensorsReader.halfToFloat((short) h[i]);
+            expected[i] = org.sparkgrad.tensor.HalfFloat.halfToFloat((short) h[i]);
         }
         byte[] bytes = craft("{\"h\":" + entry("F16", "[" + n + "]", 0, 2L * n) + "}", shorts(h));
         assertArrayEquals(expected, SafeTensors.fromBytes(bytes, "x").tensors().get("h").toFloatArray());

@@ -31,7 +31,7 @@ class CudaBackendRegistrationTest {
     void engineRegistryAgreesWithDiscovery() {
         assertEquals(CudaRuntime.isAvailable(), Backends.isAvailable(Device.Type.CUDA));
         if (CudaRuntime.isAvailable()) {
-            assertTrue(Backends.forDevice(Device.cuda(0)) instanceof CudaBackend);
+            assertEquals("cuda", Backends.forDevice(Device.cuda(0)).name(), "the engine serves CUDA through the cuda backend");
             return;
         }
         String reason = CudaRuntime.unavailableReason().orElseThrow();

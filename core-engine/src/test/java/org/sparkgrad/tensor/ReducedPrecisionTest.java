@@ -1,0 +1,193 @@
+package org.sparkgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.sparkgrad.io.SafeTensors;
+import org.sparkgrad.nn.F;
+import org.sparkgrad.nn.Linear;
+import org.sparkgrad.nn.Module;
+import org.sparkgrad.nn.ReLU;
+import org.sparkgrad.nn.Sequential;
+import org.sparkgrad.optim.SGD;
+
+/**
+ * float16 / bfloat16 tensors: storage, the float32-compute rule (each op's result equals the float32 op on the
+ * widened inputs, rounded once), type promotion, autograd and save/load.
+ */
+class ReducedPrecisionTest {
+    private static final DType[] HALVES = {DType.FLOAT16, DType.BFLOAT16};
+
+    private static Tensor randn(long seed, int... shape) { return Tensor.randn(new Generator(seed), shape); }
+
+    /** Bit patterns of a 16-bit tensor. */
+    private static short[] bits(Tensor t) {
+        assertTrue(t.dtype().isReducedPrecision(), t.dtype().toString());
+        return ((CpuStorage) t.contiguousCopy().storage()).h;
+    }
+
+    /** {@code op} on 16-bit inputs must equal {@code op} on their float32 values, rounded to the 16-bit dtype once. */
+    private static void computesInFloat32(DType dt, Function<Tensor[], Tensor> op, Tensor... inputs) {
+        Tensor[] lo = new Tensor[inputs.length], wide = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            lo[i] = inputs[i].dtype() == DType.FLOAT32 ? inputs[i].to(dt) : inputs[i];
+            wide[i] = lo[i].dtype() == dt ? lo[i].toFloat() : lo[i];
+        }
+        Tensor got = op.apply(lo);
+        Tensor expected = op.apply(wide);
+        assertEquals(dt, got.dtype());
+        assertArrayEquals(expected.shape(), got.shape());
+        assertArrayEquals(bits(expected.to(dt)), bits(got));
+    }
+
+    @Test
+    void conversionsRoundAndWidenExactly() {
+        Tensor x = Tensor.fromArray(new float[] {1f, 1f / 3, 65504f, 70000f, -0f, 1e-8f, Float.NaN}, 7);
+        Tensor h = x.half();
+        assertEquals(DType.FLOAT16, h.dtype());
+        float[] back = h.toFloatArray();
+        assertArrayEquals(new float[] {1f, 0.333251953125f, 65504f, Float.POSITIVE_INFINITY, -0f, 0f, Float.NaN}, back);
+        Tensor b = x.bfloat16();
+        assertEquals(DType.BFLOAT16, b.dtype());
+        assertArrayEquals(new float[] {1f, 0.333984375f, 65536f, 70144f, -0f, 0x1.58p-27f, Float.NaN}, b.toFloatArray());
+        assertEquals(1.0, h.get(0), 0.0);
+        assertEquals(Tensor.fromArray(new double[] {0.1}, 1).half().toFloatArray()[0], HalfFloat.halfToFloat(HalfFloat.floatToHalf(0.1f)));
+        assertTrue(h.toString().contains("float16"), h.toString());
+        assertEquals(DType.FLOAT16, Tensor.zeros(DType.FLOAT16, Device.CPU, 2, 3).dtype());
+        assertArrayEquals(new float[] {2.5f, 2.5f}, Tensor.full(2.5, DType.BFLOAT16, 2).toFloatArray());
+    }
+
+    @Test
+    void opsComputeInFloat32AndRoundOnce() {
+        for (DType dt : HALVES) {
+            Tensor a = randn(1, 4, 6), b = randn(2, 4, 6), m = randn(3, 6, 5), row = randn(4, 6);
+            computesInFloat32(dt, t -> t[0].add(t[1]), a, b);
+            computesInFloat32(dt, t -> t[0].mul(t[1]), a, b);
+            computesInFloat32(dt, t -> t[0].sub(t[1]), a, b);
+            computesInFloat32(dt, t -> t[0].div(t[1]), a, b);
+            computesInFloat32(dt, t -> t[0].add(t[1]), a, row); // broadcasting
+            computesInFloat32(dt, t -> t[0].exp(), a);
+            computesInFloat32(dt, t -> t[0].relu(), a);
+            computesInFloat32(dt, t -> t[0].mul(0.1), a);
+            computesInFloat32(dt, t -> t[0].sum(), a);
+            computesInFloat32(dt, t -> t[0].mean(), a);
+            computesInFloat32(dt, t -> t[0].softmax(1), a);
+            computesInFloat32(dt, t -> t[0].matmul(t[1]), a, m);
+            computesInFloat32(dt, t -> t[0].transpose(0, 1).matmul(t[1].transpose(0, 1).transpose(0, 1)), a.transpose(0, 1).contiguous(), b.transpose(0, 1).contiguous().transpose(0, 1).contiguous().transpose(0, 1));
+            computesInFloat32(dt, t -> F.linear(t[0], t[1], t[2]), a, randn(5, 3, 6), randn(6, 3));
+            computesInFloat32(dt, t -> F.layerNorm(t[0], new int[] {6}, t[1], t[2], 1e-5), a, randn(7, 6), randn(8, 6));
+            computesInFloat32(dt, t -> F.conv2d(t[0], t[1], t[2], new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1),
+                    randn(9, 2, 3, 5, 5), randn(10, 4, 3, 3, 3), randn(11, 4));
+            computesInFloat32(dt, t -> F.scaledDotProductAttention(t[0], t[1], t[2], null, 0.0, true, null, null),
+                    randn(12, 2, 5, 4), randn(13, 2, 5, 4), randn(14, 2, 5, 4));
+            computesInFloat32(dt, t -> t[0].reshape(6, 4).transpose(0, 1), a); // views keep the storage format
+        }
+    }
+
+    @Test
+    void typePromotionFollowsPyTorch() {
+        Tensor h = randn(1, 3).half(), b = randn(2, 3).bfloat16(), f = randn(3, 3), d = randn(4, 3).toDouble();
+        assertEquals(DType.FLOAT16, h.add(h).dtype());
+        assertEquals(DType.FLOAT32, h.add(f).dtype());
+        assertEquals(DType.FLOAT32, f.add(h).dtype());
+        assertEquals(DType.FLOAT64, h.add(d).dtype());
+        assertEquals(DType.FLOAT32, h.add(b).dtype(), "float16 with bfloat16 promotes to float32");
+        assertEquals(DType.FLOAT16, h.add(Tensor.fromArray(new long[] {1, 2, 3}, 3)).dtype());
+        assertEquals(DType.FLOAT16, h.mul(2.5).dtype());
+        assertEquals(DType.BOOL, h.gt(0).dtype());
+        assertEquals(DType.INT64, h.argmax().dtype());
+        assertArrayEquals(f.add(h.toFloat()).toFloatArray(), f.add(h).toFloatArray(), "mixed ops widen exactly");
+    }
+
+    @Test
+    void inPlaceOpsKeepTheStorageFormat() {
+        for (DType dt : HALVES) {
+            Tensor x = randn(1, 2, 3).to(dt);
+            Storage s = x.storage();
+            Tensor expected = x.toFloat().add(randn(2, 2, 3).to(dt).toFloat()).to(dt);
+            x.add_(randn(2, 2, 3).to(dt));
+            assertSame(s, x.storage());
+            assertEquals(dt, x.dtype());
+            assertArrayEquals(bits(expected), bits(x));
+            Tensor f = randn(3, 2, 3);
+            Tensor y = x.clone();
+            y.mul_(f); // a float32 operand: computed in float32, stored back rounded
+            assertArrayEquals(bits(x.toFloat().mul(f).to(dt)), bits(y));
+            Tensor v = x.transpose(0, 1); // a strided view written in place
+            v.mul_(2.0);
+            assertArrayEquals(bits(expected.mul(2.0)), bits(x));
+        }
+    }
+
+    @Test
+    void gradientsFlowThroughCastsAndIntoHalfLeaves() {
+        Tensor w = randn(1, 3, 4).requiresGrad_();
+        Tensor x = randn(2, 2, 4);
+        Tensor loss = x.half().matmul(w.half().transpose(0, 1)).sum();
+        assertEquals(DType.FLOAT16, loss.dtype());
+        loss.backward();
+        assertEquals(DType.FLOAT32, w.grad().dtype(), "the grad of a float32 leaf is float32");
+        // d/dw sum(x w^T) = column sums of x broadcast over rows, rounded to float16 on the way
+        Tensor colSum = x.half().sum(new int[] {0}, false).toFloat();
+        for (int r = 0; r < 3; r++) {
+            for (int c = 0; c < 4; c++) assertEquals(colSum.get(c), w.grad().get(r, c), 0.0);
+        }
+        Tensor hw = randn(3, 3, 4).bfloat16().requiresGrad_();
+        Tensor l2 = hw.mul(hw).sum();
+        l2.backward();
+        assertEquals(DType.BFLOAT16, hw.grad().dtype(), "the grad of a bfloat16 leaf is bfloat16");
+        assertArrayEquals(bits(hw.toFloat().mul(2.0).bfloat16()), bits(hw.grad()));
+    }
+
+    @Test
+    void aBFloat16ModelTrainsLikeItsFloat32Twin() {
+        Generator g = new Generator(5);
+        Tensor x = Tensor.randn(g, 64, 3);
+        Tensor y = x.matmul(Tensor.fromArray(new float[] {1.5f, -2f, 0.5f}, 3, 1)).add(0.3);
+        double[] finals = new double[2];
+        for (int run = 0; run < 2; run++) {
+            Module model = new Sequential(new Linear(3, 8, true, new Generator(9)), new ReLU(), new Linear(8, 1, true, new Generator(10)));
+            DType dt = run == 0 ? DType.FLOAT32 : DType.BFLOAT16;
+            model.to(dt);
+            for (Tensor p : model.parameters()) assertEquals(dt, p.dtype());
+            SGD opt = new SGD(model.parameters(), 0.05);
+            double first = 0, last = 0;
+            for (int step = 0; step < 200; step++) {
+                opt.zeroGrad();
+                Tensor loss = F.mseLoss(model.forward(x.to(dt)), y.to(dt));
+                loss.backward();
+                opt.step();
+                if (step == 0) first = loss.item();
+                last = loss.item();
+            }
+            assertTrue(last < first * 0.05, dt + ": loss " + first + " -> " + last);
+            finals[run] = last;
+        }
+        assertTrue(Math.abs(finals[1] - finals[0]) < 0.05, "bfloat16 final loss " + finals[1] + ", float32 " + finals[0]);
+    }
+
+    @Test
+    void stateDictsSaveAndLoadInTheirOwnDType() {
+        Module model = new Linear(4, 3, true, new Generator(2));
+        model.half();
+        Map<String, Tensor> sd = model.stateDict();
+        byte[] bytes = SafeTensors.toBytes(sd, null);
+        Map<String, Tensor> back = SafeTensors.fromBytes(bytes, "mem").tensors();
+        for (String k : List.of("weight", "bias")) {
+            assertEquals(DType.FLOAT16, back.get(k).dtype());
+            assertArrayEquals(bits(sd.get(k)), bits(back.get(k)));
+        }
+        Module f32 = new Linear(4, 3, true, new Generator(3));
+        f32.loadStateDict(back, true);
+        assertEquals(DType.FLOAT32, f32.parameters().iterator().next().dtype(), "loading casts into the model's dtype");
+        assertArrayEquals(sd.get("weight").toFloatArray(), f32.stateDict().get("weight").toFloatArray());
+        assertNotEquals(0, bytes.length);
+    }
+}
