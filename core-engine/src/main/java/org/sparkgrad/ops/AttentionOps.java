@@ -1,5 +1,6 @@
 package org.sparkgrad.ops;
 
+import org.sparkgrad.amp.Autocast;
 import java.util.Arrays;
 import org.sparkgrad.autograd.Function;
 import org.sparkgrad.autograd.GradMode;
@@ -112,6 +113,11 @@ public final class AttentionOps {
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP, boolean isCausal, Double scale,
                                    Generator generator) {
+        Tensor[] ac = Autocast.lowerPrecision(q, k, v, attnMask);
+        q = ac[0];
+        k = ac[1];
+        v = ac[2];
+        attnMask = ac[3];
         String op = "scaled_dot_product_attention";
         if (q.dim() < 2 || k.dim() < 2 || v.dim() < 2) {
             throw new IllegalArgumentException(op + ": query, key and value must be at least 2-D (..., L, E), got "
@@ -192,6 +198,9 @@ public final class AttentionOps {
      */
     public static Tensor packedSelfAttention(Tensor qkv, int numHeads, Tensor attnMask, double dropoutP, boolean isCausal, Double scale,
                                              Generator generator) {
+        Tensor[] ac = Autocast.lowerPrecision(qkv, attnMask);
+        qkv = ac[0];
+        attnMask = ac[1];
         String op = "packed_self_attention";
         if (qkv.dim() != 3 || numHeads <= 0 || qkv.size(2) % (3 * numHeads) != 0) {
             throw new IllegalArgumentException(op + ": expected qkv of shape (B, T, 3 * num_heads * head_dim) with num_heads="

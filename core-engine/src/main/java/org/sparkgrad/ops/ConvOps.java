@@ -1,5 +1,6 @@
 package org.sparkgrad.ops;
 
+import org.sparkgrad.amp.Autocast;
 import java.util.Arrays;
 import org.sparkgrad.autograd.Function;
 import org.sparkgrad.backend.BinaryOp;
@@ -83,6 +84,10 @@ public final class ConvOps {
     private static Tensor conv(String op, int wantNd, Tensor input, Tensor weight, Tensor bias, int[] stride0, int[] padding0,
                                String padMode, int[] dilation0, int groups) {
         if (input == null || weight == null) throw new IllegalArgumentException(op + ": input and weight must not be null");
+        Tensor[] ac = Autocast.lowerPrecision(input, weight, bias);
+        input = ac[0];
+        weight = ac[1];
+        bias = ac[2];
         int[] ws = weight.shapeRef(), is = input.shapeRef();
         if (weight.dim() < 3 || (wantNd > 0 && weight.dim() != wantNd + 2)) {
             throw new IllegalArgumentException(op + ": expected a " + (wantNd > 0 ? (wantNd + 2) + "-D" : "3-D or higher")
@@ -203,6 +208,10 @@ public final class ConvOps {
     private static Tensor convTranspose(String op, int wantNd, Tensor input, Tensor weight, Tensor bias, int[] stride0,
                                         int[] padding0, int[] outputPadding0, int groups, int[] dilation0) {
         if (input == null || weight == null) throw new IllegalArgumentException(op + ": input and weight must not be null");
+        Tensor[] ac = Autocast.lowerPrecision(input, weight, bias);
+        input = ac[0];
+        weight = ac[1];
+        bias = ac[2];
         int[] ws = weight.shapeRef(), is = input.shapeRef();
         if (weight.dim() < 3 || (wantNd > 0 && weight.dim() != wantNd + 2)) {
             throw new IllegalArgumentException(op + ": expected a " + (wantNd > 0 ? (wantNd + 2) + "-D" : "3-D or higher")

@@ -1,5 +1,6 @@
 package org.sparkgrad.ops;
 
+import org.sparkgrad.amp.Autocast;
 import java.util.Arrays;
 import org.sparkgrad.autograd.Function;
 import org.sparkgrad.tensor.Shape;
@@ -14,6 +15,9 @@ public final class Linalg {
 
     /** {@code torch.matmul}. */
     public static Tensor matmul(Tensor a, Tensor b) {
+        Tensor[] ac = Autocast.lowerPrecision(a, b);
+        a = ac[0];
+        b = ac[1];
         Arithmetic.sameDevice(a, b, "matmul");
         if (a.dim() == 0 || b.dim() == 0) {
             throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are "
@@ -70,6 +74,9 @@ public final class Linalg {
 
     /** Batched product of (B, n, m) and (B, m, p). */
     public static Tensor bmm(Tensor a, Tensor b) {
+        Tensor[] ac = Autocast.lowerPrecision(a, b);
+        a = ac[0];
+        b = ac[1];
         if (a.dim() != 3 || b.dim() != 3) {
             throw new IllegalArgumentException("bmm expects 3-D tensors, got " + Shape.str(a.shapeRef()) + " and " + Shape.str(b.shapeRef()));
         }
@@ -81,6 +88,9 @@ public final class Linalg {
 
     /** 2-D matrix product. */
     public static Tensor mm(Tensor a, Tensor b) {
+        Tensor[] ac = Autocast.lowerPrecision(a, b);
+        a = ac[0];
+        b = ac[1];
         if (a.dim() != 2 || b.dim() != 2) {
             throw new IllegalArgumentException("mm expects 2-D tensors, got " + Shape.str(a.shapeRef()) + " and " + Shape.str(b.shapeRef()));
         }

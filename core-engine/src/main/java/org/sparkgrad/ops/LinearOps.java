@@ -1,5 +1,6 @@
 package org.sparkgrad.ops;
 
+import org.sparkgrad.amp.Autocast;
 import java.util.Arrays;
 import org.sparkgrad.autograd.Function;
 import org.sparkgrad.tensor.Shape;
@@ -25,6 +26,10 @@ public final class LinearOps {
      *                                  (naming the shapes)
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Tensor[] ac = Autocast.lowerPrecision(x, weight, bias);
+        x = ac[0];
+        weight = ac[1];
+        bias = ac[2];
         if (weight.dim() != 2 || x.dim() == 0 || x.size(-1) != weight.size(1)) {
             throw new IllegalArgumentException("linear: input of shape " + Shape.str(x.shapeRef()) + " does not match weight of shape "
                     + Shape.str(weight.shapeRef()) + " (expected last input dim " + (weight.dim() == 2 ? weight.size(1) : -1) + ")");

@@ -1,5 +1,6 @@
 package org.sparkgrad.ops;
 
+import org.sparkgrad.amp.Autocast;
 import java.util.Arrays;
 import java.util.Locale;
 import org.sparkgrad.autograd.Function;
@@ -83,6 +84,9 @@ public final class Losses {
      * @throws IllegalArgumentException on a shape/dtype mismatch or {@code BATCHMEAN}
      */
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        Tensor[] ac = Autocast.float32(input, target);
+        input = ac[0];
+        target = ac[1];
         checkPair("mse_loss", input, target);
         return reduce("mse_loss", input.sub(target).square(), reduction);
     }
@@ -100,6 +104,9 @@ public final class Losses {
      * @throws IllegalArgumentException on a shape/dtype mismatch or {@code BATCHMEAN}
      */
     public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        Tensor[] ac = Autocast.float32(input, target);
+        input = ac[0];
+        target = ac[1];
         checkPair("l1_loss", input, target);
         return reduce("l1_loss", input.sub(target).abs(), reduction);
     }
@@ -115,6 +122,9 @@ public final class Losses {
      * @throws IllegalArgumentException for a negative beta, a shape/dtype mismatch or {@code BATCHMEAN}
      */
     public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction, double beta) {
+        Tensor[] ac = Autocast.float32(input, target);
+        input = ac[0];
+        target = ac[1];
         checkPair("smooth_l1_loss", input, target);
         if (beta < 0) throw new IllegalArgumentException("smooth_l1_loss does not support negative values for beta, got " + beta);
         if (beta == 0) return l1Loss(input, target, reduction);
@@ -135,6 +145,9 @@ public final class Losses {
      * @throws IllegalArgumentException for a non-positive delta, a shape/dtype mismatch or {@code BATCHMEAN}
      */
     public static Tensor huberLoss(Tensor input, Tensor target, Reduction reduction, double delta) {
+        Tensor[] ac = Autocast.float32(input, target);
+        input = ac[0];
+        target = ac[1];
         checkPair("huber_loss", input, target);
         if (!(delta > 0)) throw new IllegalArgumentException("huber_loss does not support non-positive values for delta, got " + delta);
         Tensor d = input.sub(target);
@@ -184,6 +197,10 @@ public final class Losses {
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction,
                                       double labelSmoothing) {
+        Tensor[] ac = Autocast.float32(input, target, weight);
+        input = ac[0];
+        target = ac[1];
+        weight = ac[2];
         String op = "cross_entropy";
         checkInput(op, input);
         checkReduction(op, reduction);
@@ -254,6 +271,9 @@ public final class Losses {
      *                                   (naming the index and the class count)
      */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction) {
+        Tensor[] ac = Autocast.float32(input, weight);
+        input = ac[0];
+        weight = ac[1];
         String op = "nll_loss";
         checkInput(op, input);
         checkReduction(op, reduction);
@@ -293,6 +313,10 @@ public final class Losses {
      *                                  a weight that does not broadcast, or {@code BATCHMEAN}
      */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        Tensor[] ac = Autocast.float32(input, target, weight);
+        input = ac[0];
+        target = ac[1];
+        weight = ac[2];
         String op = "binary_cross_entropy";
         checkPair(op, input, target);
         checkReduction(op, reduction);
@@ -350,6 +374,11 @@ public final class Losses {
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
                                                       Reduction reduction) {
+        Tensor[] ac = Autocast.float32(input, target, weight, posWeight);
+        input = ac[0];
+        target = ac[1];
+        weight = ac[2];
+        posWeight = ac[3];
         String op = "binary_cross_entropy_with_logits";
         checkPair(op, input, target);
         checkReduction(op, reduction);
@@ -408,6 +437,9 @@ public final class Losses {
      * @throws IllegalArgumentException on a shape/dtype mismatch
      */
     public static Tensor klDiv(Tensor input, Tensor target, Reduction reduction, boolean logTarget) {
+        Tensor[] ac = Autocast.float32(input, target);
+        input = ac[0];
+        target = ac[1];
         String op = "kl_div";
         checkPair(op, input, target);
         Tensor loss;
