@@ -213,7 +213,8 @@ public final class GradScaler {
      * logging); {@link #step} then does not unscale again. Does nothing when the scaler is disabled.
      *
      * @param optimizer the optimizer whose parameters' gradients are unscaled
-     * @throws IllegalArgumentException when {@code optimizer} is null
+     * @throws IllegalArgumentException when {@code optimizer} is null, or a gradient is float16 (PyTorch's
+     *                                  {@code allow_fp16=False}; keep the parameters in float32)
      * @throws IllegalStateException    when {@code unscale_} was already called for this optimizer since the last
      *                                  {@link #update()}, when it was already stepped, or when {@link #scale} was
      *                                  never called
@@ -227,6 +228,13 @@ public final class GradScaler {
             throw new IllegalStateException("unscale_() has already been called on this optimizer since the last update().");
         }
         if (st.stage == Stage.STEPPED) throw new IllegalStateException("unscale_() is being called after step().");
+        for (ParamGroup g : optimizer.paramGroups()) {
+            for (Tensor p : g.params()) {
+                if (p.grad() != null && p.grad().dtype() == org.sparkgrad.tensor.DType.FLOAT16) {
+                    throw new IllegalArgumentException("Attempting to unscale FP16 gradients.");
+                }
+            }
+        }
         // PyTorch: "FP32 division can be imprecise for certain compile options, so we carry out the reciprocal in FP64."
         double invScale = (float) (1.0 / scale);
         st.foundInfPerDevice = unscaleGrads(optimizer, invScale);

@@ -177,4 +177,20 @@ class AutocastTest {
         }
         assertTrue(Math.abs(finals.get(0) - finals.get(1)) < 0.1, "float32 " + finals.get(0) + " vs mixed " + finals.get(1));
     }
+
+    @Test
+    void theScalerRefusesFloat16GradientsAsPyTorchDoes() {
+        Tensor w = randn(1, 3).half().requiresGrad_();
+        GradScaler scaler = new GradScaler();
+        scaler.scale(w.toFloat().sum()).backward();
+        assertEquals(DType.FLOAT16, w.grad().dtype());
+        SGD opt = new SGD(List.of(w), 0.1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scaler.step(opt));
+        assertEquals("Attempting to unscale FP16 gradients.", e.getMessage());
+        Tensor b = randn(2, 3).bfloat16().requiresGrad_();
+        GradScaler s2 = new GradScaler(8.0, 2.0, 0.5, 2000);
+        s2.scale(b.toFloat().sum()).backward();
+        assertTrue(s2.step(new SGD(List.of(b), 0.5)), "bfloat16 gradients are unscaled like float32 ones");
+        assertArrayEquals(randn(2, 3).bfloat16().toFloat().sub(0.5).bfloat16().toFloatArray(), b.toFloatArray());
+    }
 }
