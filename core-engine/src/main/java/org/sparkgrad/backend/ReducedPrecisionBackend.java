@@ -1,15 +1,15 @@
 package org.sparkgrad.backend;
 
-import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.sparkgrad.tensor.CpuStorage;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Device;
+import org.sparkgrad.tensor.Storage;
 import org.sparkgrad.tensor.Tensor;
 
 /**
@@ -21,80 +21,402 @@ import org.sparkgrad.tensor.Tensor;
  * <p>A result is rounded to the 16-bit dtype when every floating tensor argument has that dtype; with a float32 or
  * float64 argument present it keeps float32, PyTorch's type promotion. Memory kernels ({@code allocate},
  * {@code upload}, {@code download}, {@code contiguous}, {@code copy}, {@code fill}) handle 16-bit storages natively
- * and are passed through. Calls without a 16-bit tensor go straight to the wrapped backend.
+ * and are passed through. A call without a 16-bit tensor goes straight to the wrapped backend after one dtype test
+ * per tensor argument (each method is overridden by hand so that this path costs no reflection; a test checks that
+ * every {@link Backend} method is).
  *
  * <p>16-bit storages exist on the CPU only: a non-CPU backend refuses them with an {@link IllegalArgumentException}.
  */
-final class ReducedPrecisionBackend implements InvocationHandler {
-    private static final Set<String> MEMORY = Set.of("allocate", "upload", "download", "contiguous", "copy", "fill");
+final class ReducedPrecisionBackend implements Backend {
     /** Kernels that write into (some of) their tensor arguments. */
     private static final Set<String> WRITES_ARGUMENTS = Set.of("binaryInPlace", "addScaledInPlace", "indexAdd", "scatter",
             "batchNorm", "attentionForward", "attentionBackward", "maskedSoftmax_");
+    private static final Map<String, Method> METHODS = new HashMap<>();
 
-    private final Backend delegate;
-
-    private ReducedPrecisionBackend(Backend delegate) { this.delegate = delegate; }
-
-    /** {@code delegate} with float16/bfloat16 support through float32. */
-    static Backend wrap(Backend delegate) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                new ReducedPrecisionBackend(delegate));
+    static {
+        for (Method m : Backend.class.getMethods()) {
+            if (METHODS.put(m.getName(), m) != null) throw new IllegalStateException("Backend." + m.getName() + " is overloaded");
+        }
     }
 
-    @Override
-    public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-        if (m.getDeclaringClass() == Object.class) {
-            switch (m.getName()) {
-                case "equals": return proxy == args[0];
-                case "hashCode": return System.identityHashCode(proxy);
-                default: return "reduced-precision(" + delegate.name() + ")";
-            }
+    private final Backend d;
+
+    private ReducedPrecisionBackend(Backend delegate) { this.d = delegate; }
+
+    /** {@code delegate} with float16/bfloat16 support through float32. */
+    static Backend wrap(Backend delegate) { return new ReducedPrecisionBackend(delegate); }
+
+    private static boolean sixteenBit(Tensor t) { return t != null && t.dtype().isReducedPrecision(); }
+
+    private void requireCpu(DType dtype) {
+        if (d.deviceType() != Device.Type.CPU) {
+            throw new IllegalArgumentException(dtype.torchName() + " tensors are stored on the CPU only; convert to float32 "
+                    + "before moving to " + d.name());
         }
+    }
+
+    @Override public String toString() { return "reduced-precision(" + d.name() + ")"; }
+
+    // ------------------------------------------------------------------ the kernels
+
+    @Override public Device.Type deviceType() {
+        return d.deviceType();
+    }
+
+    @Override public String name() {
+        return d.name();
+    }
+
+    @Override public boolean isAvailable() {
+        return d.isAvailable();
+    }
+
+    @Override public String unavailableReason() {
+        return d.unavailableReason();
+    }
+
+    @Override public Storage allocate(DType dtype, int numel, Device device) {
+        if (dtype.isReducedPrecision()) requireCpu(dtype);
+        return d.allocate(dtype, numel, device);
+    }
+
+    @Override public Storage upload(CpuStorage host, Device device) {
+        if (host.dtype().isReducedPrecision()) requireCpu(host.dtype());
+        return d.upload(host, device);
+    }
+
+    @Override public CpuStorage download(Tensor t) {
+        if (sixteenBit(t)) requireCpu(t.dtype());
+        return d.download(t);
+    }
+
+    @Override public Tensor contiguous(Tensor t) {
+        if (sixteenBit(t)) requireCpu(t.dtype());
+        return d.contiguous(t);
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        if (sixteenBit(src) || sixteenBit(dst)) requireCpu((sixteenBit(src) ? src : dst).dtype());
+        d.copy(src, dst);
+    }
+
+    @Override public void fill(Tensor dst, double value) {
+        if (sixteenBit(dst)) requireCpu(dst.dtype());
+        d.fill(dst, value);
+    }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x, double a, double b) {
+        if (!(sixteenBit(x))) {
+            return d.unary(op, x, a, b);
+        }
+        return (Tensor) widened("unary", op, x, a, b);
+    }
+
+    @Override public Tensor unaryBackward(UnaryOp op, Tensor grad, Tensor x, Tensor out, double a, double b) {
+        if (!(sixteenBit(grad) || sixteenBit(x) || sixteenBit(out))) {
+            return d.unaryBackward(op, grad, x, out, a, b);
+        }
+        return (Tensor) widened("unaryBackward", op, grad, x, out, a, b);
+    }
+
+    @Override public Tensor binary(BinaryOp op, Tensor x, Tensor y) {
+        if (!(sixteenBit(x) || sixteenBit(y))) {
+            return d.binary(op, x, y);
+        }
+        return (Tensor) widened("binary", op, x, y);
+    }
+
+    @Override public void binaryInPlace(BinaryOp op, Tensor x, Tensor y) {
+        if (!(sixteenBit(x) || sixteenBit(y))) {
+            d.binaryInPlace(op, x, y);
+            return;
+        }
+        widened("binaryInPlace", op, x, y);
+    }
+
+    @Override public void addScaledInPlace(Tensor x, Tensor y, double alpha) {
+        if (!(sixteenBit(x) || sixteenBit(y))) {
+            d.addScaledInPlace(x, y, alpha);
+            return;
+        }
+        widened("addScaledInPlace", x, y, alpha);
+    }
+
+    @Override public Tensor where(Tensor cond, Tensor x, Tensor y) {
+        if (!(sixteenBit(cond) || sixteenBit(x) || sixteenBit(y))) {
+            return d.where(cond, x, y);
+        }
+        return (Tensor) widened("where", cond, x, y);
+    }
+
+    @Override public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
+        if (!(sixteenBit(x))) {
+            return d.reduce(op, x, dims, keepdim);
+        }
+        return (Tensor) widened("reduce", op, x, dims, keepdim);
+    }
+
+    @Override public Tensor var(Tensor x, int[] dims, double correction, boolean keepdim) {
+        if (!(sixteenBit(x))) {
+            return d.var(x, dims, correction, keepdim);
+        }
+        return (Tensor) widened("var", x, dims, correction, keepdim);
+    }
+
+    @Override public Tensor argReduce(boolean max, Tensor x, int dim, boolean keepdim) {
+        if (!(sixteenBit(x))) {
+            return d.argReduce(max, x, dim, keepdim);
+        }
+        return (Tensor) widened("argReduce", max, x, dim, keepdim);
+    }
+
+    @Override public Tensor matmul(Tensor a, Tensor b) {
+        if (!(sixteenBit(a) || sixteenBit(b))) {
+            return d.matmul(a, b);
+        }
+        return (Tensor) widened("matmul", a, b);
+    }
+
+    @Override public Tensor softmax(Tensor x, int dim, boolean log) {
+        if (!(sixteenBit(x))) {
+            return d.softmax(x, dim, log);
+        }
+        return (Tensor) widened("softmax", x, dim, log);
+    }
+
+    @Override public Tensor softmaxBackward(Tensor grad, Tensor out, int dim, boolean log) {
+        if (!(sixteenBit(grad) || sixteenBit(out))) {
+            return d.softmaxBackward(grad, out, dim, log);
+        }
+        return (Tensor) widened("softmaxBackward", grad, out, dim, log);
+    }
+
+    @Override public Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        if (!(sixteenBit(x) || sixteenBit(index))) {
+            return d.indexSelect(x, dim, index);
+        }
+        return (Tensor) widened("indexSelect", x, dim, index);
+    }
+
+    @Override public void indexAdd(Tensor target, int dim, Tensor index, Tensor src) {
+        if (!(sixteenBit(target) || sixteenBit(index) || sixteenBit(src))) {
+            d.indexAdd(target, dim, index, src);
+            return;
+        }
+        widened("indexAdd", target, dim, index, src);
+    }
+
+    @Override public Tensor gather(Tensor x, int dim, Tensor index) {
+        if (!(sixteenBit(x) || sixteenBit(index))) {
+            return d.gather(x, dim, index);
+        }
+        return (Tensor) widened("gather", x, dim, index);
+    }
+
+    @Override public void scatter(Tensor target, int dim, Tensor index, Tensor src, boolean add) {
+        if (!(sixteenBit(target) || sixteenBit(index) || sixteenBit(src))) {
+            d.scatter(target, dim, index, src, add);
+            return;
+        }
+        widened("scatter", target, dim, index, src, add);
+    }
+
+    @Override public Tensor[] scan(ScanOp op, Tensor x, int dim) {
+        if (!(sixteenBit(x))) {
+            return d.scan(op, x, dim);
+        }
+        return (Tensor[]) widened("scan", op, x, dim);
+    }
+
+    @Override public Tensor[] sort(Tensor x, int dim, boolean descending, boolean stable) {
+        if (!(sixteenBit(x))) {
+            return d.sort(x, dim, descending, stable);
+        }
+        return (Tensor[]) widened("sort", x, dim, descending, stable);
+    }
+
+    @Override public Tensor im2col(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        if (!(sixteenBit(x))) {
+            return d.im2col(x, kernel, stride, padding, dilation);
+        }
+        return (Tensor) widened("im2col", x, kernel, stride, padding, dilation);
+    }
+
+    @Override public Tensor col2im(Tensor cols, int[] inputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        if (!(sixteenBit(cols))) {
+            return d.col2im(cols, inputSize, kernel, stride, padding, dilation);
+        }
+        return (Tensor) widened("col2im", cols, inputSize, kernel, stride, padding, dilation);
+    }
+
+    @Override public Tensor conv(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (!(sixteenBit(x) || sixteenBit(weight) || sixteenBit(bias))) {
+            return d.conv(x, weight, bias, stride, padding, dilation, groups);
+        }
+        return (Tensor) widened("conv", x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    @Override public Tensor convBackwardInput(Tensor grad, Tensor weight, int[] inputSize, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (!(sixteenBit(grad) || sixteenBit(weight))) {
+            return d.convBackwardInput(grad, weight, inputSize, stride, padding, dilation, groups);
+        }
+        return (Tensor) widened("convBackwardInput", grad, weight, inputSize, stride, padding, dilation, groups);
+    }
+
+    @Override public Tensor convBackwardWeight(Tensor x, Tensor grad, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (!(sixteenBit(x) || sixteenBit(grad))) {
+            return d.convBackwardWeight(x, grad, kernelSize, stride, padding, dilation, groups);
+        }
+        return (Tensor) widened("convBackwardWeight", x, grad, kernelSize, stride, padding, dilation, groups);
+    }
+
+    @Override public Tensor[] maxPool(Tensor x, PoolWindows w) {
+        if (!(sixteenBit(x))) {
+            return d.maxPool(x, w);
+        }
+        return (Tensor[]) widened("maxPool", x, w);
+    }
+
+    @Override public Tensor maxPoolBackward(Tensor grad, Tensor indices, int[] inputShape) {
+        if (!(sixteenBit(grad) || sixteenBit(indices))) {
+            return d.maxPoolBackward(grad, indices, inputShape);
+        }
+        return (Tensor) widened("maxPoolBackward", grad, indices, inputShape);
+    }
+
+    @Override public Tensor avgPool(Tensor x, PoolWindows w) {
+        if (!(sixteenBit(x))) {
+            return d.avgPool(x, w);
+        }
+        return (Tensor) widened("avgPool", x, w);
+    }
+
+    @Override public Tensor avgPoolBackward(Tensor grad, PoolWindows w, int[] inputShape) {
+        if (!(sixteenBit(grad))) {
+            return d.avgPoolBackward(grad, w, inputShape);
+        }
+        return (Tensor) widened("avgPoolBackward", grad, w, inputShape);
+    }
+
+    @Override public Tensor[] layerNorm(Tensor x, int normalizedNumel, Tensor weight, Tensor bias, double eps, boolean rms) {
+        if (!(sixteenBit(x) || sixteenBit(weight) || sixteenBit(bias))) {
+            return d.layerNorm(x, normalizedNumel, weight, bias, eps, rms);
+        }
+        return (Tensor[]) widened("layerNorm", x, normalizedNumel, weight, bias, eps, rms);
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int normalizedNumel, boolean rms, boolean[] need) {
+        if (!(sixteenBit(grad) || sixteenBit(x) || sixteenBit(mean) || sixteenBit(rstd) || sixteenBit(weight))) {
+            return d.layerNormBackward(grad, x, mean, rstd, weight, normalizedNumel, rms, need);
+        }
+        return (Tensor[]) widened("layerNormBackward", grad, x, mean, rstd, weight, normalizedNumel, rms, need);
+    }
+
+    @Override public Tensor[] batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training, double momentum, double eps) {
+        if (!(sixteenBit(x) || sixteenBit(weight) || sixteenBit(bias) || sixteenBit(runningMean) || sixteenBit(runningVar))) {
+            return d.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
+        }
+        return (Tensor[]) widened("batchNorm", x, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    @Override public Tensor[] batchNormBackward(Tensor grad, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd, boolean training, boolean[] need) {
+        if (!(sixteenBit(grad) || sixteenBit(x) || sixteenBit(weight) || sixteenBit(saveMean) || sixteenBit(saveInvstd))) {
+            return d.batchNormBackward(grad, x, weight, saveMean, saveInvstd, training, need);
+        }
+        return (Tensor[]) widened("batchNormBackward", grad, x, weight, saveMean, saveInvstd, training, need);
+    }
+
+    @Override public Tensor[] groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        if (!(sixteenBit(x) || sixteenBit(weight) || sixteenBit(bias))) {
+            return d.groupNorm(x, numGroups, weight, bias, eps);
+        }
+        return (Tensor[]) widened("groupNorm", x, numGroups, weight, bias, eps);
+    }
+
+    @Override public Tensor[] groupNormBackward(Tensor grad, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int numGroups, boolean[] need) {
+        if (!(sixteenBit(grad) || sixteenBit(x) || sixteenBit(mean) || sixteenBit(rstd) || sixteenBit(weight))) {
+            return d.groupNormBackward(grad, x, mean, rstd, weight, numGroups, need);
+        }
+        return (Tensor[]) widened("groupNormBackward", grad, x, mean, rstd, weight, numGroups, need);
+    }
+
+    @Override public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale, Tensor keep, Tensor probs, Tensor out) {
+        if (!(sixteenBit(q) || sixteenBit(k) || sixteenBit(v) || sixteenBit(mask) || sixteenBit(keep) || sixteenBit(probs) || sixteenBit(out))) {
+            d.attentionForward(q, k, v, mask, causal, scale, keep, probs, out);
+            return;
+        }
+        widened("attentionForward", q, k, v, mask, causal, scale, keep, probs, out);
+    }
+
+    @Override public void attentionBackward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor keep, double scale, boolean causal, Tensor gq, Tensor gk, Tensor gv, Tensor gLogits) {
+        if (!(sixteenBit(grad) || sixteenBit(q) || sixteenBit(k) || sixteenBit(v) || sixteenBit(probs) || sixteenBit(keep) || sixteenBit(gq) || sixteenBit(gk) || sixteenBit(gv) || sixteenBit(gLogits))) {
+            d.attentionBackward(grad, q, k, v, probs, keep, scale, causal, gq, gk, gv, gLogits);
+            return;
+        }
+        widened("attentionBackward", grad, q, k, v, probs, keep, scale, causal, gq, gk, gv, gLogits);
+    }
+
+    @Override public Tensor maskedSoftmax_(Tensor scores, double scale, Tensor mask, boolean causal) {
+        if (!(sixteenBit(scores) || sixteenBit(mask))) {
+            return d.maskedSoftmax_(scores, scale, mask, causal);
+        }
+        return (Tensor) widened("maskedSoftmax_", scores, scale, mask, causal);
+    }
+
+    @Override public Tensor maskedSoftmaxBackward(Tensor grad, Tensor probs, double scale) {
+        if (!(sixteenBit(grad) || sixteenBit(probs))) {
+            return d.maskedSoftmaxBackward(grad, probs, scale);
+        }
+        return (Tensor) widened("maskedSoftmaxBackward", grad, probs, scale);
+    }
+
+    @Override public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (!(sixteenBit(x) || sixteenBit(weight) || sixteenBit(bias))) {
+            return d.linear(x, weight, bias);
+        }
+        return (Tensor) widened("linear", x, weight, bias);
+    }
+
+    @Override public Tensor[] linearBackward(Tensor grad, Tensor x, Tensor weight, boolean[] need) {
+        if (!(sixteenBit(grad) || sixteenBit(x) || sixteenBit(weight))) {
+            return d.linearBackward(grad, x, weight, need);
+        }
+        return (Tensor[]) widened("linearBackward", grad, x, weight, need);
+    }
+
+    // ------------------------------------------------------------------ the 16-bit path
+
+    /** Runs kernel {@code name} on float32 copies of the 16-bit tensors in {@code args} (see the class comment). */
+    private Object widened(String name, Object... args) {
         DType half = null;
         boolean wide = false;
-        if (args != null) {
-            for (Object a : args) {
-                if (a instanceof Tensor) {
-                    DType d = ((Tensor) a).dtype();
-                    if (d.isReducedPrecision()) half = half == null || half == d ? d : DType.FLOAT32;
-                    else if (d.isFloatingPoint()) wide = true;
-                } else if (a instanceof Tensor[]) {
-                    for (Tensor t : (Tensor[]) a) {
-                        if (t == null) continue;
-                        DType d = t.dtype();
-                        if (d.isReducedPrecision()) half = half == null || half == d ? d : DType.FLOAT32;
-                        else if (d.isFloatingPoint()) wide = true;
-                    }
-                } else if (a instanceof CpuStorage && ((CpuStorage) a).dtype().isReducedPrecision()) {
-                    half = ((CpuStorage) a).dtype();
-                } else if (a instanceof DType && ((DType) a).isReducedPrecision()) {
-                    half = (DType) a;
-                }
-            }
+        for (Object a : args) {
+            if (!(a instanceof Tensor)) continue;
+            DType dt = ((Tensor) a).dtype();
+            if (dt.isReducedPrecision()) half = half == null || half == dt ? dt : DType.FLOAT32;
+            else if (dt.isFloatingPoint()) wide = true;
         }
-        if (half == null) return call(m, args);
-        if (MEMORY.contains(m.getName())) {
-            if (delegate.deviceType() != Device.Type.CPU) {
-                throw new IllegalArgumentException(half.torchName() + " tensors are stored on the CPU only; convert to float32 "
-                        + "before moving to " + delegate.name());
-            }
-            return call(m, args);
-        }
+        requireCpu(half);
         Map<Tensor, Tensor> wideOf = new IdentityHashMap<>();
         Object[] wargs = args.clone();
         for (int i = 0; i < wargs.length; i++) {
             if (wargs[i] instanceof Tensor) wargs[i] = widen((Tensor) wargs[i], wideOf);
-            else if (wargs[i] instanceof Tensor[]) {
-                Tensor[] ts = ((Tensor[]) wargs[i]).clone();
-                for (int j = 0; j < ts.length; j++) ts[j] = widen(ts[j], wideOf);
-                wargs[i] = ts;
-            }
         }
-        Object r = call(m, wargs);
+        Object r;
+        try {
+            r = METHODS.get(name).invoke(d, wargs);
+        } catch (InvocationTargetException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException) throw (RuntimeException) c;
+            if (c instanceof Error) throw (Error) c;
+            throw new IllegalStateException(c);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
         Map<Tensor, Tensor> originalOf = new IdentityHashMap<>();
         for (Map.Entry<Tensor, Tensor> e : wideOf.entrySet()) originalOf.put(e.getValue(), e.getKey());
-        if (WRITES_ARGUMENTS.contains(m.getName())) {
-            for (Map.Entry<Tensor, Tensor> e : wideOf.entrySet()) delegate.copy(e.getValue(), e.getKey());
+        if (WRITES_ARGUMENTS.contains(name)) {
+            for (Map.Entry<Tensor, Tensor> e : wideOf.entrySet()) d.copy(e.getValue(), e.getKey());
         }
         DType out = wide || !half.isReducedPrecision() ? null : half;
         if (r instanceof Tensor) return narrow((Tensor) r, out, originalOf);
@@ -106,20 +428,12 @@ final class ReducedPrecisionBackend implements InvocationHandler {
         return r;
     }
 
-    private Object call(Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(delegate, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
-
     private Tensor widen(Tensor t, Map<Tensor, Tensor> wideOf) {
-        if (t == null || !t.dtype().isReducedPrecision()) return t;
+        if (!sixteenBit(t)) return t;
         Tensor w = wideOf.get(t);
         if (w == null) {
-            w = new Tensor(delegate.allocate(DType.FLOAT32, t.numel(), t.device()), t.shape());
-            delegate.copy(t, w);
+            w = new Tensor(d.allocate(DType.FLOAT32, t.numel(), t.device()), t.shape());
+            d.copy(t, w);
             wideOf.put(t, w);
         }
         return w;
@@ -130,8 +444,8 @@ final class ReducedPrecisionBackend implements InvocationHandler {
         Tensor original = originalOf.get(r);
         if (original != null) return original;
         if (out == null || r.dtype() != DType.FLOAT32) return r;
-        Tensor n = new Tensor(delegate.allocate(out, r.numel(), r.device()), r.shape());
-        delegate.copy(r, n);
+        Tensor n = new Tensor(d.allocate(out, r.numel(), r.device()), r.shape());
+        d.copy(r, n);
         return n;
     }
 }

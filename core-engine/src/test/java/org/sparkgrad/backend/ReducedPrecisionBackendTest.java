@@ -48,4 +48,13 @@ class ReducedPrecisionBackendTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.matmul(Tensor.zeros(2, 3).half()));
         assertTrue(e.getMessage().contains("[2, 3]"), e.getMessage());
     }
+
+    @Test
+    void everyBackendMethodIsOverridden() throws Exception {
+        // a method left to the interface's default would run the host fallback on 16-bit tensors unconverted
+        for (java.lang.reflect.Method m : Backend.class.getMethods()) {
+            java.lang.reflect.Method own = ReducedPrecisionBackend.class.getMethod(m.getName(), m.getParameterTypes());
+            assertEquals(ReducedPrecisionBackend.class, own.getDeclaringClass(), m.getName() + " is not overridden");
+        }
+    }
 }
