@@ -25,7 +25,8 @@ import org.sparkgrad.tensor.Tensor;
  * float64 (rtol 1e-7), comparing the output, every {@code extra} result and every input gradient with
  * {@code |a - e| <= rtol * (|e| + max|e|)}; integer and bool results must match exactly.
  *
- * <p>Usage: {@code java org.sparkgrad.testing.GoldenRunner FILE_OR_DIR...}. Prints one line per failing
+ * <p>Usage: {@code java org.sparkgrad.testing.GoldenRunner FILE_OR_DIR...} (system property
+ * {@code sparkgrad.golden.dtypes}, e.g. {@code bfloat16,float16}, picks other dtypes; see {@link #floatTypes}). Prints one line per failing
  * case and the closing line {@code N passed, M failed, K skipped} (skipped = op not implemented, listed by
  * name). Exits 1 when any case fails.
  *
@@ -39,6 +40,10 @@ import org.sparkgrad.tensor.Tensor;
 public final class GoldenRunner {
     /** Float64 comparison tolerance. */
     public static final double F64_RTOL = 1e-7;
+    /** Smallest float16 comparison tolerance (a case's own float32 {@code rtol} applies when larger). */
+    public static final double F16_RTOL = Double.parseDouble(System.getProperty("sparkgrad.golden.f16rtol", "5e-3"));
+    /** Smallest bfloat16 comparison tolerance (a case's own float32 {@code rtol} applies when larger). */
+    public static final double BF16_RTOL = Double.parseDouble(System.getProperty("sparkgrad.golden.bf16rtol", "4e-2"));
 
     private final Map<String, GoldenOp> ops;
     private final ObjectMapper json = new ObjectMapper();
@@ -46,11 +51,38 @@ public final class GoldenRunner {
     private final Map<String, Integer> skippedOps = new TreeMap<>();
     private final List<String> failures = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private DType[] floatTypes = {DType.FLOAT32, DType.FLOAT64};
 
     /** A runner over the ops registered in {@link GoldenOps}. */
     public GoldenRunner() { this(GoldenOps.all()); }
 
     public GoldenRunner(Map<String, GoldenOp> ops) { this.ops = ops; }
+
+    /**
+     * The float dtypes every case runs in (default float32 and float64). {@link DType#FLOAT16} and
+     * {@link DType#BFLOAT16} run the case on inputs rounded to that dtype and compare with
+     * {@code max(case rtol, }{@link #F16_RTOL}{@code )} or {@code max(case rtol, }{@link #BF16_RTOL}{@code )}: the
+     * references come from unrounded float64 inputs, so the tolerance covers the inputs' rounding as well.
+     *
+     * @throws IllegalArgumentException for an empty list or a non-floating dtype
+     */
+    public GoldenRunner floatTypes(DType... types) {
+        if (types.length == 0) throw new IllegalArgumentException("no float dtype to run the cases in");
+        for (DType t : types) {
+            if (!t.isFloatingPoint()) throw new IllegalArgumentException("cases run in floating dtypes, not " + t.torchName());
+        }
+        floatTypes = types.clone();
+        return this;
+    }
+
+    private static double tolerance(DType dt, double caseRtol) {
+        switch (dt) {
+            case FLOAT64: return F64_RTOL;
+            case FLOAT16: return Math.max(caseRtol, F16_RTOL);
+            case BFLOAT16: return Math.max(caseRtol, BF16_RTOL);
+            default: return caseRtol;
+        }
+    }
 
     public int passed() { return passed; }
 
@@ -108,11 +140,11 @@ public final class GoldenRunner {
         double rtol32 = c.path("tol").path("rtol").asDouble(1e-4);
         List<String> problems = new ArrayList<>();
         List<String> unread = new ArrayList<>();
-        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+        for (DType dt : floatTypes) {
             try {
-                check(c, impl, new GoldenCase(file, c, dt), dt == DType.FLOAT32 ? rtol32 : F64_RTOL, problems, unread);
+                check(c, impl, new GoldenCase(file, c, dt), tolerance(dt, rtol32), problems, unread);
             } catch (UnsupportedOperationException e) {
-                // the same for both dtypes: report it once, untagged
+                // the same for every dtype: report it once, untagged
                 String m = "unsupported: " + e.getMessage();
                 if (!problems.contains(m)) problems.add(m);
             } catch (RuntimeException e) {
@@ -267,6 +299,11 @@ public final class GoldenRunner {
             System.exit(2);
         }
         GoldenRunner r = new GoldenRunner();
+        String types = System.getProperty("sparkgrad.golden.dtypes");
+        if (types != null) {
+            r.floatTypes(java.util.Arrays.stream(types.split(",")).map(t -> DType.valueOf(t.trim().toUpperCase(java.util.Locale.ROOT)))
+                    .toArray(DType[]::new));
+        }
         for (String a : args) r.runPath(Paths.get(a));
         r.report(System.out);
         System.exit(r.failed() > 0 ? 1 : 0);
