@@ -190,4 +190,38 @@ class ReducedPrecisionTest {
         assertArrayEquals(sd.get("weight").toFloatArray(), f32.stateDict().get("weight").toFloatArray());
         assertNotEquals(0, bytes.length);
     }
+
+    @Test
+    void adamOnBFloat16ParametersCheckpointsAndResumesExactly() throws Exception {
+        Tensor x = randn(1, 16, 4), y = randn(2, 16, 2);
+        java.util.function.Supplier<Module> make = () -> new Linear(4, 2, true, new Generator(3)).bfloat16();
+        Module a = make.get();
+        org.sparkgrad.optim.Adam optA = new org.sparkgrad.optim.Adam(a.parameters());
+        java.util.function.BiConsumer<Module, org.sparkgrad.optim.Adam> step = (m, o) -> {
+            o.zeroGrad();
+            F.mseLoss(m.forward(x.bfloat16()), y.bfloat16()).backward();
+            o.step();
+        };
+        for (int i = 0; i < 3; i++) step.accept(a, optA);
+        for (Tensor p : a.parameters()) assertEquals(DType.BFLOAT16, p.dtype());
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("bf16", ".ckpt");
+        try {
+            org.sparkgrad.io.Checkpoint.builder().modelState(a.stateDict()).optimizerState(optA.stateDict()).step(3).build().save(file);
+            org.sparkgrad.io.Checkpoint ck = org.sparkgrad.io.Checkpoint.load(file);
+            Module b = make.get();
+            b.loadStateDict(ck.modelState(), true);
+            org.sparkgrad.optim.Adam optB = new org.sparkgrad.optim.Adam(b.parameters());
+            optB.loadStateDict(ck.optimizerState());
+            for (int i = 0; i < 2; i++) {
+                step.accept(a, optA);
+                step.accept(b, optB);
+            }
+            for (String k : List.of("weight", "bias")) {
+                assertEquals(DType.BFLOAT16, b.stateDict().get(k).dtype());
+                assertArrayEquals(bits(a.stateDict().get(k)), bits(b.stateDict().get(k)), k + " after resuming");
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
 }
