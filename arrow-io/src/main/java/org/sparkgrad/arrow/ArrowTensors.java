@@ -11,6 +11,7 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float2Vector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import org.sparkgrad.backend.ArrayChecks;
 import org.sparkgrad.data.Batch;
 import org.sparkgrad.tensor.DType;
+import org.sparkgrad.tensor.HalfFloat;
 import org.sparkgrad.tensor.Tensor;
 
 /**
@@ -65,8 +67,15 @@ public final class ArrowTensors {
         public final float[] floats;
         public final double[] doubles;
         public final long[] longs;
+        /** The 16-bit patterns of a float16 column (null for other dtypes). */
+        public final short[] halves;
 
         ColumnData(String name, DType dtype, int[] sampleShape, int rows, float[] f, double[] d, long[] l) {
+            this(name, dtype, sampleShape, rows, f, d, l, null);
+        }
+
+        ColumnData(String name, DType dtype, int[] sampleShape, int rows, float[] f, double[] d, long[] l, short[] h) {
+            this.halves = h;
             this.name = name;
             this.dtype = dtype;
             this.sampleShape = sampleShape;
@@ -96,11 +105,20 @@ public final class ArrowTensors {
             if (doubles != null) {
                 return Tensor.fromArray(doubles, tensorShape());
             }
+            if (halves != null) {
+                return Tensor.fromBits(halves, DType.FLOAT16, tensorShape());
+            }
             return Tensor.fromArray(longs, tensorShape());
         }
 
+        /** Element {@code i} as a double. */
+        public double get(int i) {
+            return floats != null ? floats[i] : doubles != null ? doubles[i]
+                    : halves != null ? HalfFloat.halfToFloat(halves[i]) : longs[i];
+        }
+
         Object array() {
-            return floats != null ? floats : doubles != null ? doubles : longs;
+            return floats != null ? floats : doubles != null ? doubles : halves != null ? halves : longs;
         }
 
         /** A copy without the rows set in {@code drop}. */
@@ -117,7 +135,8 @@ public final class ArrowTensors {
                 }
             }
             return new ColumnData(name, dtype, sampleShape, keep, dst instanceof float[] f ? f : null,
-                    dst instanceof double[] d ? d : null, dst instanceof long[] l ? l : null);
+                    dst instanceof double[] d ? d : null, dst instanceof long[] l ? l : null,
+                    dst instanceof short[] h ? h : null);
         }
     }
 
@@ -316,6 +335,12 @@ public final class ArrowTensors {
             checkFinite(a, s, fromRow, c.name(), policy, src, bad, stats);
             return new ColumnData(c.name(), DType.FLOAT64, shape, rows, null, a, null);
         }
+        if (child instanceof Float2Vector hv) {
+            short[] a = new short[n];
+            copyShorts(hv.getDataBuffer(), elemStart, a, n);
+            checkFinite(a, s, fromRow, c.name(), policy, src, bad, stats);
+            return new ColumnData(c.name(), DType.FLOAT16, shape, rows, null, null, null, a);
+        }
         if (child instanceof BaseIntVector iv) {
             long[] a = new long[n];
             if (child instanceof BigIntVector bv) {
@@ -346,6 +371,12 @@ public final class ArrowTensors {
             copyDoubles(dv.getDataBuffer(), from, a, rows);
             checkFinite(a, 1, from, c.name(), policy, src, bad, stats);
             return new ColumnData(c.name(), DType.FLOAT64, shape, rows, null, a, null);
+        }
+        if (v instanceof Float2Vector hv) {
+            short[] a = new short[rows];
+            copyShorts(hv.getDataBuffer(), from, a, rows);
+            checkFinite(a, 1, from, c.name(), policy, src, bad, stats);
+            return new ColumnData(c.name(), DType.FLOAT16, shape, rows, null, null, null, a);
         }
         if (v instanceof BaseIntVector iv) {
             long[] a = new long[rows];
@@ -426,6 +457,35 @@ public final class ArrowTensors {
         noteZeroed(zeroed, col, src, stats);
     }
 
+    /** The float16 variant: a pattern with all exponent bits set is NaN (mantissa != 0) or ±Inf. */
+    private static void checkFinite(short[] a, int s, int fromRow, String col, NonFinitePolicy policy, Source src,
+            BitSet bad, Stats stats) {
+        if (policy == null) {
+            return;
+        }
+        long zeroed = 0;
+        for (int i = 0; i < a.length; i++) {
+            int h = a[i];
+            if ((h & 0x7c00) == 0x7c00) {
+                switch (policy) {
+                    case FAIL:
+                        throw new ArrowDataException(((h & 0x3ff) != 0 ? "NaN" : "Inf") + " at index " + (i % s)
+                                + " of the sample (policy FAIL)", src.file(), col, src.firstRow() + fromRow + i / s, src.rowGroup());
+                    case SKIP:
+                        bad.set(i / s);
+                        break;
+                    case ZERO:
+                        a[i] = 0;
+                        zeroed++;
+                        break;
+                    default:
+                        throw new IllegalStateException();
+                }
+            }
+        }
+        noteZeroed(zeroed, col, src, stats);
+    }
+
     private static void noteZeroed(long zeroed, String col, Source src, Stats stats) {
         if (zeroed > 0) {
             if (stats != null) {
@@ -448,6 +508,14 @@ public final class ArrowTensors {
         for (int done = 0; done < n; ) {
             int k = Math.min(n - done, COPY_CHUNK / 2);
             buf.nioBuffer((elemStart + done) * 8L, k * 8).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(dst, done, k);
+            done += k;
+        }
+    }
+
+    static void copyShorts(ArrowBuf buf, long elemStart, short[] dst, int n) {
+        for (int done = 0; done < n; ) {
+            int k = Math.min(n - done, COPY_CHUNK);
+            buf.nioBuffer((elemStart + done) * 2L, k * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(dst, done, k);
             done += k;
         }
     }
@@ -481,6 +549,12 @@ public final class ArrowTensors {
             case INT64:
                 elem = new ArrowType.Int(64, true);
                 break;
+            case FLOAT16:
+                elem = new ArrowType.FloatingPoint(FloatingPointPrecision.HALF);
+                break;
+            case BFLOAT16:
+                throw new IllegalArgumentException("column " + name + ": bfloat16 has no Arrow or Parquet type; convert the "
+                        + "tensor to float32 (toFloat()) or float16 (half()) first");
             default:
                 throw new IllegalArgumentException("column " + name + ": dtype " + dtype + " cannot be written");
         }
@@ -580,6 +654,14 @@ public final class ArrowTensors {
                         .put(a, (int) (from + done), k);
                 done += k;
             }
+        } else if (v instanceof Float2Vector hv && array instanceof short[] a) {
+            hv.allocateNew(n);
+            for (int done = 0; done < n; ) {
+                int k = Math.min(n - done, COPY_CHUNK);
+                hv.getDataBuffer().nioBuffer(done * 2L, k * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+                        .put(a, (int) (from + done), k);
+                done += k;
+            }
         } else if (v instanceof BigIntVector bv && array instanceof long[] a) {
             bv.allocateNew(n);
             for (int done = 0; done < n; ) {
@@ -596,7 +678,7 @@ public final class ArrowTensors {
         v.setValueCount(n);
     }
 
-    /** The row-major primitive array of a tensor: float[], double[] or long[] (a copy). */
+    /** The row-major primitive array of a tensor: float[], double[], long[] or short[] (float16 bits) (a copy). */
     static Object primitive(Tensor t) {
         switch (t.dtype()) {
             case FLOAT32:
@@ -605,6 +687,8 @@ public final class ArrowTensors {
                 return t.toDoubleArray();
             case INT64:
                 return t.toLongArray();
+            case FLOAT16:
+                return t.backend().download(t).h;
             default:
                 throw new IllegalArgumentException("dtype " + t.dtype() + " cannot be written");
         }

@@ -21,7 +21,8 @@ final class BatchAssembler {
             ArrowTensors.ColumnData proto = first.get(c);
             int s = proto.sampleSize();
             Object dst = proto.dtype == DType.FLOAT32 ? new float[n * s]
-                    : proto.dtype == DType.FLOAT64 ? (Object) new double[n * s] : new long[n * s];
+                    : proto.dtype == DType.FLOAT64 ? (Object) new double[n * s]
+                    : proto.dtype == DType.FLOAT16 ? (Object) new short[n * s] : new long[n * s];
             int i = 0;
             while (i < n) {
                 ChunkStream.Chunk ch = chunks[i];
@@ -37,7 +38,8 @@ final class BatchAssembler {
             shape[0] = n;
             System.arraycopy(proto.sampleShape, 0, shape, 1, proto.sampleShape.length);
             out[c] = dst instanceof float[] f ? Tensor.fromArray(f, shape)
-                    : dst instanceof double[] d ? Tensor.fromArray(d, shape) : Tensor.fromArray((long[]) dst, shape);
+                    : dst instanceof double[] d ? Tensor.fromArray(d, shape)
+                    : dst instanceof short[] h ? Tensor.fromBits(h, DType.FLOAT16, shape) : Tensor.fromArray((long[]) dst, shape);
         }
         return new Batch(out);
     }

@@ -120,7 +120,7 @@ public final class DatasetSummary {
                     }
                     int len = d.rows * d.sampleSize();
                     for (int i = 0; i < len; i++) {
-                        double x = d.floats != null ? d.floats[i] : d.doubles != null ? d.doubles[i] : d.longs[i];
+                        double x = d.get(i);
                         if (Double.isFinite(x)) {
                             min = Math.min(min, x);
                             max = Math.max(max, x);

@@ -306,8 +306,8 @@ public final class TensorColumn {
         if (t instanceof ArrowType.Int) {
             return DType.INT64;
         }
-        return ((ArrowType.FloatingPoint) t).getPrecision() == FloatingPointPrecision.DOUBLE ? DType.FLOAT64
-                : DType.FLOAT32;
+        FloatingPointPrecision p = ((ArrowType.FloatingPoint) t).getPrecision();
+        return p == FloatingPointPrecision.DOUBLE ? DType.FLOAT64 : p == FloatingPointPrecision.HALF ? DType.FLOAT16 : DType.FLOAT32;
     }
 
     private DType elementDType(ArrowType t, Object file) {
@@ -317,6 +317,8 @@ public final class TensorColumn {
                     return DType.FLOAT32;
                 case DOUBLE:
                     return DType.FLOAT64;
+                case HALF:
+                    return DType.FLOAT16;
                 default:
                     break;
             }

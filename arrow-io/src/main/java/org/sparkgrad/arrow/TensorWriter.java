@@ -68,7 +68,7 @@ public final class TensorWriter implements AutoCloseable {
      * One output column.
      *
      * @param name column name
-     * @param dtype FLOAT32, FLOAT64 or INT64
+     * @param dtype FLOAT32, FLOAT64, FLOAT16 (Arrow {@code halffloat}, Parquet's FLOAT16 logical type) or INT64
      * @param sampleShape per-sample shape; {@code []} for a scalar column
      * @param layout storage of tensor columns (ignored for scalars)
      */
@@ -150,7 +150,8 @@ public final class TensorWriter implements AutoCloseable {
         for (int i = 0; i < pending.length; i++) {
             Column c = columns.get(i);
             int n = Math.multiplyExact(rowGroupRows, c.sampleSize());
-            pending[i] = c.dtype() == DType.FLOAT32 ? new float[n] : c.dtype() == DType.FLOAT64 ? new double[n] : new long[n];
+            pending[i] = c.dtype() == DType.FLOAT32 ? new float[n] : c.dtype() == DType.FLOAT64 ? new double[n]
+                    : c.dtype() == DType.FLOAT16 ? new short[n] : new long[n];
         }
         try {
             Files.createDirectories(target.getParent());
@@ -249,7 +250,7 @@ public final class TensorWriter implements AutoCloseable {
     }
 
     /**
-     * Appends rows {@code [from, from+rows)} of row-major primitive arrays (float[]/double[]/long[] matching each
+     * Appends rows {@code [from, from+rows)} of row-major primitive arrays (float[]/double[]/long[]/short[] matching each
      * column's dtype, {@code sampleSize} elements per row). No tensor is built.
      */
     public void writeArrays(Object[] arrays, int from, int rows) {
@@ -324,6 +325,9 @@ public final class TensorWriter implements AutoCloseable {
         }
         if (a instanceof double[] d) {
             return Arrays.copyOf(d, n);
+        }
+        if (a instanceof short[] h) {
+            return Arrays.copyOf(h, n);
         }
         return Arrays.copyOf((long[]) a, n);
     }

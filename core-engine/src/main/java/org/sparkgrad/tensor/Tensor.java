@@ -91,6 +91,16 @@ public final class Tensor {
         return new Tensor(CpuStorage.wrap(data), shape.length == 0 && data.length != 1 ? new int[] {data.length} : shape.clone());
     }
 
+    /**
+     * Wraps 16-bit patterns (not copied) as a {@link DType#FLOAT16} or {@link DType#BFLOAT16} tensor (the formats
+     * are described in {@link HalfFloat}); shape as {@link #fromArray(float[], int...)}.
+     *
+     * @throws IllegalArgumentException when {@code dtype} is not one of the two 16-bit dtypes
+     */
+    public static Tensor fromBits(short[] bits, DType dtype, int... shape) {
+        return new Tensor(CpuStorage.wrapHalf(bits, dtype), shape.length == 0 && bits.length != 1 ? new int[] {bits.length} : shape.clone());
+    }
+
     /** Converts {@code data} to an int64 tensor (shape as {@link #fromArray(long[], int...)}). */
     public static Tensor fromArray(int[] data, int... shape) {
         long[] l = new long[data.length];

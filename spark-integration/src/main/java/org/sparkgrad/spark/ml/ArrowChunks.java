@@ -242,7 +242,7 @@ final class ArrowChunks implements Serializable {
         int rows = t.dim() == 0 ? 1 : t.size(0);
         int s = rows == 0 ? 0 : (int) (t.numel() / rows);
         Object a = switch (t.dtype()) {
-            case FLOAT32 -> t.toFloatArray();
+            case FLOAT32, FLOAT16, BFLOAT16 -> t.toFloatArray();
             case FLOAT64 -> t.toDoubleArray();
             default -> t.toLongArray();
         };
@@ -250,7 +250,7 @@ final class ArrowChunks implements Serializable {
     }
 
     private static Data data(ArrowTensors.ColumnData c) {
-        Object a = c.floats != null ? c.floats : c.doubles != null ? c.doubles : c.longs;
+        Object a = c.floats != null ? c.floats : c.doubles != null ? c.doubles : c.halves != null ? c.halves : c.longs;
         return new Data(a, c.rows, c.sampleSize(), c.dtype);
     }
 
@@ -282,6 +282,7 @@ final class ArrowChunks implements Serializable {
     private static double labelValue(Data d, int i) {
         if (d.array instanceof float[] f) return f[i];
         if (d.array instanceof double[] a) return a[i];
+        if (d.array instanceof short[] h) return org.sparkgrad.tensor.HalfFloat.halfToFloat(h[i]);
         return ((long[]) d.array)[i];
     }
 
@@ -305,6 +306,10 @@ final class ArrowChunks implements Serializable {
                 }
                 dst[off + i] = v;
             }
+            return;
+        }
+        if (d.array instanceof short[] h) { // float16 widens exactly; arrow-io's FAIL policy has checked NaN/Inf
+            for (int i = 0; i < n; i++) dst[off + i] = org.sparkgrad.tensor.HalfFloat.halfToFloat(h[i]);
             return;
         }
         long[] l = (long[]) d.array;
