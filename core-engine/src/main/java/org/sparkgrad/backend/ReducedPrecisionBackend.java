@@ -5,7 +5,6 @@ import java.lang.reflect.Method;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.sparkgrad.tensor.CpuStorage;
 import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Device;
@@ -28,9 +27,16 @@ import org.sparkgrad.tensor.Tensor;
  * <p>16-bit storages exist on the CPU only: a non-CPU backend refuses them with an {@link IllegalArgumentException}.
  */
 final class ReducedPrecisionBackend implements Backend {
-    /** Kernels that write into (some of) their tensor arguments. */
-    private static final Set<String> WRITES_ARGUMENTS = Set.of("binaryInPlace", "addScaledInPlace", "indexAdd", "scatter",
-            "batchNorm", "attentionForward", "attentionBackward", "maskedSoftmax_");
+    /** Kernels that write into some of their tensor arguments, with the positions of those arguments. */
+    static final Map<String, int[]> WRITTEN_ARGUMENTS = Map.of(
+            "binaryInPlace", new int[] {1},
+            "addScaledInPlace", new int[] {0},
+            "indexAdd", new int[] {0},
+            "scatter", new int[] {0},
+            "batchNorm", new int[] {3, 4},
+            "attentionForward", new int[] {7, 8},
+            "attentionBackward", new int[] {8, 9, 10, 11},
+            "maskedSoftmax_", new int[] {0});
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {
@@ -415,8 +421,8 @@ final class ReducedPrecisionBackend implements Backend {
         }
         Map<Tensor, Tensor> originalOf = new IdentityHashMap<>();
         for (Map.Entry<Tensor, Tensor> e : wideOf.entrySet()) originalOf.put(e.getValue(), e.getKey());
-        if (WRITES_ARGUMENTS.contains(name)) {
-            for (Map.Entry<Tensor, Tensor> e : wideOf.entrySet()) d.copy(e.getValue(), e.getKey());
+        for (int i : WRITTEN_ARGUMENTS.getOrDefault(name, new int[0])) {
+            if (args[i] instanceof Tensor t && wideOf.containsKey(t)) d.copy(wideOf.get(t), t);
         }
         DType out = wide || !half.isReducedPrecision() ? null : half;
         if (r instanceof Tensor) return narrow((Tensor) r, out, originalOf);

@@ -57,4 +57,22 @@ class ReducedPrecisionBackendTest {
             assertEquals(ReducedPrecisionBackend.class, own.getDeclaringClass(), m.getName() + " is not overridden");
         }
     }
+
+    @Test
+    void theWrittenArgumentPositionsNameTensorParameters() throws Exception {
+        for (java.util.Map.Entry<String, int[]> e : ReducedPrecisionBackend.WRITTEN_ARGUMENTS.entrySet()) {
+            java.lang.reflect.Method m = java.util.Arrays.stream(Backend.class.getMethods())
+                    .filter(x -> x.getName().equals(e.getKey())).findFirst().orElseThrow();
+            for (int i : e.getValue()) assertEquals(Tensor.class, m.getParameterTypes()[i], e.getKey() + " argument " + i);
+        }
+    }
+
+    @Test
+    void inPlaceKernelsWriteOnlyTheirTarget() {
+        Tensor base = Tensor.fromArray(new float[] {1, 2, 3, 4}, 4).half();
+        Tensor x = base.narrow(0, 1, 3), y = base.narrow(0, 0, 3); // overlapping views of one storage
+        Backends.forDevice(Device.CPU).binaryInPlace(BinaryOp.ADD, x, y);
+        assertEquals(java.util.List.of(1f, 3f, 5f, 7f), java.util.List.of(base.toFloatArray()[0], base.toFloatArray()[1],
+                base.toFloatArray()[2], base.toFloatArray()[3]), "y's old values are not written back over x's new ones");
+    }
 }

@@ -224,4 +224,21 @@ class ReducedPrecisionTest {
             java.nio.file.Files.deleteIfExists(file);
         }
     }
+
+    @Test
+    void batchNormUpdatesSixteenBitRunningStatisticsInPlace() {
+        for (DType dt : HALVES) {
+            org.sparkgrad.nn.BatchNorm1d lo = new org.sparkgrad.nn.BatchNorm1d(3), hi = new org.sparkgrad.nn.BatchNorm1d(3);
+            lo.to(dt);
+            Tensor x = randn(4, 8, 3).add(2.0);
+            Storage s = lo.runningMean().storage();
+            Tensor y = lo.forward(x.to(dt));
+            hi.forward(x.to(dt).toFloat());
+            assertEquals(dt, y.dtype());
+            assertSame(s, lo.runningMean().storage(), "updated in place");
+            assertEquals(dt, lo.runningVar().dtype());
+            assertArrayEquals(bits(hi.runningMean().to(dt)), bits(lo.runningMean()));
+            assertArrayEquals(bits(hi.runningVar().to(dt)), bits(lo.runningVar()));
+        }
+    }
 }
