@@ -405,21 +405,9 @@ public final class ArrowTensors {
         long zeroed = 0;
         for (int i = first; i < a.length; i++) {
             float x = a[i];
-            if (x - x != 0f) { // NaN or ±Inf
-                switch (policy) {
-                    case FAIL:
-                        throw new ArrowDataException((Float.isNaN(x) ? "NaN" : "Inf") + " at index " + (i % s)
-                                + " of the sample (policy FAIL)", src.file(), col, src.firstRow() + fromRow + i / s, src.rowGroup());
-                    case SKIP:
-                        bad.set(i / s);
-                        break;
-                    case ZERO:
-                        a[i] = 0f;
-                        zeroed++;
-                        break;
-                    default:
-                        throw new IllegalStateException();
-                }
+            if (x - x != 0f && nonFinite(policy, Float.isNaN(x), i, s, fromRow, col, src, bad)) { // NaN or ±Inf
+                a[i] = 0f;
+                zeroed++;
             }
         }
         noteZeroed(zeroed, col, src, stats);
@@ -437,21 +425,9 @@ public final class ArrowTensors {
         long zeroed = 0;
         for (int i = first; i < a.length; i++) {
             double x = a[i];
-            if (x - x != 0d) {
-                switch (policy) {
-                    case FAIL:
-                        throw new ArrowDataException((Double.isNaN(x) ? "NaN" : "Inf") + " at index " + (i % s)
-                                + " of the sample (policy FAIL)", src.file(), col, src.firstRow() + fromRow + i / s, src.rowGroup());
-                    case SKIP:
-                        bad.set(i / s);
-                        break;
-                    case ZERO:
-                        a[i] = 0d;
-                        zeroed++;
-                        break;
-                    default:
-                        throw new IllegalStateException();
-                }
+            if (x - x != 0d && nonFinite(policy, Double.isNaN(x), i, s, fromRow, col, src, bad)) {
+                a[i] = 0d;
+                zeroed++;
             }
         }
         noteZeroed(zeroed, col, src, stats);
@@ -466,24 +442,32 @@ public final class ArrowTensors {
         long zeroed = 0;
         for (int i = 0; i < a.length; i++) {
             int h = a[i];
-            if ((h & 0x7c00) == 0x7c00) {
-                switch (policy) {
-                    case FAIL:
-                        throw new ArrowDataException(((h & 0x3ff) != 0 ? "NaN" : "Inf") + " at index " + (i % s)
-                                + " of the sample (policy FAIL)", src.file(), col, src.firstRow() + fromRow + i / s, src.rowGroup());
-                    case SKIP:
-                        bad.set(i / s);
-                        break;
-                    case ZERO:
-                        a[i] = 0;
-                        zeroed++;
-                        break;
-                    default:
-                        throw new IllegalStateException();
-                }
+            if ((h & 0x7c00) == 0x7c00 && nonFinite(policy, (h & 0x3ff) != 0, i, s, fromRow, col, src, bad)) {
+                a[i] = 0;
+                zeroed++;
             }
         }
         noteZeroed(zeroed, col, src, stats);
+    }
+
+    /**
+     * Applies {@code policy} to the non-finite element {@code i} (sample size {@code s}): FAIL throws naming the file,
+     * column, row and row group, SKIP marks the row in {@code bad}; returns true when the element is to be zeroed.
+     */
+    private static boolean nonFinite(NonFinitePolicy policy, boolean nan, int i, int s, int fromRow, String col, Source src,
+            BitSet bad) {
+        switch (policy) {
+            case FAIL:
+                throw new ArrowDataException((nan ? "NaN" : "Inf") + " at index " + (i % s) + " of the sample (policy FAIL)",
+                        src.file(), col, src.firstRow() + fromRow + i / s, src.rowGroup());
+            case SKIP:
+                bad.set(i / s);
+                return false;
+            case ZERO:
+                return true;
+            default:
+                throw new IllegalStateException(policy.toString());
+        }
     }
 
     private static void noteZeroed(long zeroed, String col, Source src, Stats stats) {
