@@ -1,25 +1,55 @@
 package org.sparkgrad.train;
 
+import org.sparkgrad.amp.Autocast;
+import org.sparkgrad.amp.GradScaler;
 import org.sparkgrad.autograd.GradMode;
 import org.sparkgrad.nn.Module;
 import org.sparkgrad.optim.Optimizer;
 import org.sparkgrad.optim.ParamGroup;
+import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Tensor;
 
 /**
  * One model + optimizer + objective, stepping over mini-batches: the training step every loop (local or
  * distributed) shares. A step is zero grads (set to none), forward, loss, backward, optimizer step.
+ *
+ * <p>With an autocast dtype the forward pass and the loss run inside an {@link Autocast} region of that dtype (mixed
+ * precision; the parameters and the optimizer stay float32), and with {@link DType#FLOAT16} the backward pass and
+ * the step go through a {@link GradScaler} kept for the trainer's lifetime (a step whose gradients overflow is
+ * skipped and the scale backs off), as in PyTorch's AMP recipe.
  */
 public final class LocalTrainer {
     private final Module model;
     private final Optimizer optimizer;
     private final String loss;
+    private final DType autocast;
+    private final GradScaler scaler;
 
-    public LocalTrainer(Module model, Optimizer optimizer, String loss) {
+    /** A float32 trainer. */
+    public LocalTrainer(Module model, Optimizer optimizer, String loss) { this(model, optimizer, loss, null); }
+
+    /**
+     * A trainer with mixed precision in {@code autocast} ({@link DType#BFLOAT16} or {@link DType#FLOAT16}), or plain
+     * float32 when it is null.
+     *
+     * @throws IllegalArgumentException for another dtype
+     */
+    public LocalTrainer(Module model, Optimizer optimizer, String loss, DType autocast) {
+        if (autocast != null && !autocast.isReducedPrecision()) {
+            throw new IllegalArgumentException("mixed precision runs in bfloat16 or float16, not " + autocast.torchName());
+        }
         this.model = model;
         this.optimizer = optimizer;
         this.loss = loss;
+        this.autocast = autocast;
+        this.scaler = autocast == DType.FLOAT16 ? new GradScaler() : null;
     }
+
+    /** The autocast dtype, or null for float32 training. */
+    public DType autocast() { return autocast; }
+
+    /** The loss scaler of float16 mixed precision, or null. */
+    public GradScaler scaler() { return scaler; }
 
     public Module model() { return model; }
 
@@ -36,10 +66,24 @@ public final class LocalTrainer {
         for (ParamGroup g : optimizer.paramGroups()) g.lr(lr);
         model.train();
         optimizer.zeroGrad(true);
-        Tensor out = model.forward(x);
-        Tensor l = Objectives.loss(loss, out, y);
-        l.backward();
-        optimizer.step();
+        if (autocast == null) {
+            Tensor l = Objectives.loss(loss, model.forward(x), y);
+            l.backward();
+            optimizer.step();
+            return l.item();
+        }
+        Tensor l;
+        try (Autocast ac = Autocast.enable(x.device().type(), autocast)) {
+            l = Objectives.loss(loss, model.forward(x), y);
+        }
+        if (scaler == null) {
+            l.backward();
+            optimizer.step();
+        } else {
+            scaler.scale(l).backward();
+            scaler.step(optimizer);
+            scaler.update();
+        }
         return l.item();
     }
 

@@ -76,7 +76,7 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
         model.to(dev);
         Optimizer opt = conf.buildOptimizer(model);
         if (conf.averageOptimizerState && in.optimizer != null) opt.loadStateDict(StateCodec.toMap(StateCodec.decode(in.optimizer)));
-        LocalTrainer trainer = new LocalTrainer(model, opt, conf.loss);
+        LocalTrainer trainer = new LocalTrainer(model, opt, conf.loss, conf.autocastDType(dev));
         long step = in.globalStep;
         while (chunks.hasNext()) {
             Chunk c = chunks.next();

@@ -98,6 +98,14 @@ public abstract class SparkgradEstimatorBase<E extends SparkgradEstimatorBase<E,
 
     public E setDevice(String v) { set(device(), v); return self(); }
 
+    /**
+     * {@code float32} (default), or mixed precision: {@code bfloat16} or {@code float16} autocast around the forward
+     * pass and the loss (see {@link org.sparkgrad.amp.Autocast}), float32 parameters and optimizer state, and for
+     * float16 a {@link org.sparkgrad.amp.GradScaler} per task. Mixed precision needs the CPU (16-bit tensors are
+     * CPU-only): with a GPU task it fails the fit.
+     */
+    public E setPrecision(String v) { set(precision(), v); return self(); }
+
     public E setValidationCol(String v) { set(validationCol(), v); return self(); }
 
     public E setValidationFraction(double v) { set(validationFraction(), v); return self(); }

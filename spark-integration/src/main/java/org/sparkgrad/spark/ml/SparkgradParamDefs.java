@@ -18,7 +18,7 @@ final class SparkgradParamDefs implements java.io.Serializable {
 
     final Param<String> featuresCol, labelCol, predictionCol, probabilityCol, rawPredictionCol, outputCol;
     final IntArrayParam featuresShape, labelShape;
-    final Param<String> network, moduleFactory, loss, optimizer, optimizerOptions, lrSchedule, device, checkpointDir, validationCol;
+    final Param<String> network, moduleFactory, loss, optimizer, optimizerOptions, lrSchedule, device, precision, checkpointDir, validationCol;
     final DoubleParam learningRate, validationFraction;
     final IntParam batchSize, maxEpochs, averagingFrequency, numWorkers, checkpointInterval, numClasses;
     final BooleanParam averageOptimizerState, resumeFromCheckpoint, shuffle;
@@ -51,6 +51,9 @@ final class SparkgradParamDefs implements java.io.Serializable {
                 "learning-rate schedule over global steps: constant, cosine, step:<stepSize>:<gamma>, exponential:<gamma>, onecycle, warmup_cosine:<warmupSteps>");
         device = new Param<String>(uid, "device", "cpu, cuda or auto (cuda when the task was assigned a GPU resource)",
                 oneOf("cpu", "cuda", "auto"));
+        precision = new Param<String>(uid, "precision", "training arithmetic: float32, or mixed precision (float32 weights, "
+                + "linear/conv/matmul/attention under autocast) in bfloat16 or float16 (float16 adds dynamic loss scaling); "
+                + "mixed precision runs on the CPU", oneOf("float32", "bfloat16", "float16"));
         checkpointDir = new Param<>(uid, "checkpointDir", "Hadoop path for checkpoints (empty = none)");
         validationCol = new Param<>(uid, "validationCol", "boolean column marking validation rows (empty = none)");
         learningRate = new DoubleParam(uid, "learningRate", "base learning rate (> 0)", ParamValidators.gt(0));

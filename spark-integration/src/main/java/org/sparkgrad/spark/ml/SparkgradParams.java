@@ -79,6 +79,9 @@ public interface SparkgradParams extends Params {
 
     default Param<String> device() { return defs().device; }
 
+    /** Training arithmetic: {@code float32} (default), {@code bfloat16} or {@code float16} mixed precision. */
+    default Param<String> precision() { return defs().precision; }
+
     default Param<String> validationCol() { return defs().validationCol; }
 
     default DoubleParam validationFraction() { return defs().validationFraction; }
@@ -137,6 +140,8 @@ public interface SparkgradParams extends Params {
 
     default String getDevice() { return $(device()); }
 
+    default String getPrecision() { return $(precision()); }
+
     default String getValidationCol() { return $(validationCol()); }
 
     default double getValidationFraction() { return (Double) $(validationFraction()); }
@@ -171,6 +176,7 @@ public interface SparkgradParams extends Params {
         p.setDefault(p.resumeFromCheckpoint(), false);
         p.setDefault(p.shuffle(), false);
         p.setDefault(p.device(), "auto");
+        p.setDefault(p.precision(), "float32");
         p.setDefault(p.validationCol(), "");
         p.setDefault(p.validationFraction(), 0.0);
         p.setDefault(p.numClasses(), 0);

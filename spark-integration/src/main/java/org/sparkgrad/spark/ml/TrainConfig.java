@@ -17,7 +17,7 @@ import org.sparkgrad.train.Optimizers;
  */
 final class TrainConfig implements Serializable {
     private static final long serialVersionUID = 1L;
-    String network, moduleFactory, loss, optimizer, optimizerOptions, lrSchedule, device;
+    String network, moduleFactory, loss, optimizer, optimizerOptions, lrSchedule, device, precision;
     int[] featuresShape, labelShape;
     int featureSize, labelSize, outputs, batchSize, averagingFrequency;
     double learningRate;
@@ -36,6 +36,7 @@ final class TrainConfig implements Serializable {
         c.optimizerOptions = p.getOptimizerOptions();
         c.lrSchedule = p.getLrSchedule();
         c.device = p.getDevice();
+        c.precision = p.getPrecision();
         c.batchSize = p.getBatchSize();
         c.averagingFrequency = p.getAveragingFrequency();
         c.learningRate = p.getLearningRate();
@@ -43,6 +44,20 @@ final class TrainConfig implements Serializable {
         c.averageOptimizerState = p.getAverageOptimizerState();
         c.kind = kind;
         return c;
+    }
+
+    /**
+     * The autocast dtype of {@code precision} on {@code dev}: null for float32.
+     *
+     * @throws IllegalStateException for mixed precision on a device other than the CPU
+     */
+    org.sparkgrad.tensor.DType autocastDType(Device dev) {
+        if (precision == null || "float32".equals(precision)) return null;
+        if (dev.type() != Device.Type.CPU) {
+            throw new IllegalStateException("precision=" + precision + " needs the CPU (float16/bfloat16 tensors are CPU-only in "
+                    + "Sparkgrad) but this task runs on " + dev + "; set device=cpu or precision=float32");
+        }
+        return "bfloat16".equals(precision) ? org.sparkgrad.tensor.DType.BFLOAT16 : org.sparkgrad.tensor.DType.FLOAT16;
     }
 
     /** A new network with weights from {@code seed}. */

@@ -96,6 +96,26 @@ class SparkgradClassifierTest {
     }
 
     @Test
+    void mixedPrecisionFitsAndThePrecisionParamPersists(@TempDir Path dir) throws java.io.IOException {
+        SparkgradClassifier clf = classifier().setMaxEpochs(10).setPrecision("bfloat16").setDevice("cpu");
+        PipelineModel model = pipeline(clf).fit(train);
+        double acc = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
+        assertTrue(acc >= 0.9, "digits accuracy with bfloat16 autocast " + acc);
+        SparkgradClassificationModel m = (SparkgradClassificationModel) model.stages()[2];
+        assertEquals("bfloat16", m.getPrecision());
+        String path = dir.resolve("clf").toString();
+        clf.write().overwrite().save(path);
+        assertEquals("bfloat16", SparkgradClassifier.load(path).getPrecision());
+        assertEquals("float32", classifier().getPrecision(), "the default");
+        assertThrows(IllegalArgumentException.class, () -> classifier().setPrecision("int8"));
+        TrainConfig conf = TrainConfig.from(clf, TaskKind.CLASSIFICATION);
+        assertEquals(org.sparkgrad.tensor.DType.BFLOAT16, conf.autocastDType(org.sparkgrad.tensor.Device.CPU));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> conf.autocastDType(org.sparkgrad.tensor.Device.cuda(0)));
+        assertTrue(e.getMessage().contains("precision=bfloat16 needs the CPU"), e.getMessage());
+    }
+
+    @Test
     void crossValidatorOverLearningRateRuns() {
         SparkgradClassifier clf = classifier().setMaxEpochs(3);
         Pipeline p = pipeline(clf);
