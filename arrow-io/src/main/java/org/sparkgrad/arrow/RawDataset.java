@@ -22,7 +22,8 @@ import org.sparkgrad.tensor.DType;
 /**
  * A dataset folder in the raw form of {@code shared/data/*}: a {@code meta.json} whose {@code files} object (and,
  * for multi-run sets, {@code runs[].files}) names arrays stored as headerless little-endian C-order files
- * ({@code .f32} float32, {@code .i32} int32, {@code .u8} uint8), each with its {@code dtype} and {@code shape}.
+ * ({@code .f32} float32, {@code .i32} int32, {@code .u8} uint8; also float16, float64, int8, int16, uint16, uint32,
+ * int64 and bool by their numpy names), each with its {@code dtype} and {@code shape}.
  *
  * <p>Arrays are read in slices (positional reads), never as a whole, and {@link #toParquet} converts them to a
  * Parquet file with shape metadata, streaming.
@@ -35,7 +36,8 @@ public final class RawDataset {
      *
      * @param name its key in {@code meta.json} ({@code run/key} for arrays of {@code runs[]})
      * @param file the data file
-     * @param dtype {@code float32}, {@code int32} or {@code uint8}
+     * @param dtype a numpy dtype name: {@code float32}, {@code int32}, {@code uint8}, or one of the others in the
+     *              class comment
      * @param shape its shape, C order
      */
     public record Array(String name, Path file, String dtype, int[] shape) {
@@ -55,13 +57,23 @@ public final class RawDataset {
 
         static int itemSize(String dtype) {
             switch (dtype) {
+                case "float64":
+                case "int64":
+                    return 8;
                 case "float32":
                 case "int32":
+                case "uint32":
                     return 4;
+                case "float16":
+                case "int16":
+                case "uint16":
+                    return 2;
                 case "uint8":
+                case "int8":
+                case "bool":
                     return 1;
                 default:
-                    throw new IllegalArgumentException("unsupported raw dtype " + dtype);
+                    throw new IllegalArgumentException("unsupported raw dtype " + dtype + " (supported: " + SUPPORTED + ")");
             }
         }
 
@@ -70,49 +82,27 @@ public final class RawDataset {
             return TensorColumn.numel(Arrays.copyOfRange(shape, 1, shape.length));
         }
 
-        /** Is this integer data (int32, uint8)? */
+        /** Is this integer (or bool) data rather than float16/float32/float64? */
         public boolean isInteger() {
-            return !"float32".equals(dtype);
+            return !dtype.startsWith("float");
         }
 
         /** Reads elements {@code [from, from+n)} as floats (integers converted exactly). */
         public float[] readFloats(long from, int n) {
             float[] out = new float[n];
-            ByteBuffer b = readBytes(from, n);
-            switch (dtype) {
-                case "float32":
-                    b.asFloatBuffer().get(out);
-                    break;
-                case "int32":
-                    for (int i = 0; i < n; i++) {
-                        out[i] = b.getInt(i * 4);
-                    }
-                    break;
-                default:
-                    for (int i = 0; i < n; i++) {
-                        out[i] = b.get(i) & 0xFF;
-                    }
-            }
+            decodeFloats(readBytes(from, n), dtype, n, out, 0);
             return out;
         }
 
         /** Reads elements {@code [from, from+n)} as longs (integer arrays only). */
         public long[] readLongs(long from, int n) {
+            if (!isInteger()) {
+                throw new IllegalArgumentException(name + " is " + dtype + ", not an integer array");
+            }
             long[] out = new long[n];
             ByteBuffer b = readBytes(from, n);
-            switch (dtype) {
-                case "int32":
-                    for (int i = 0; i < n; i++) {
-                        out[i] = b.getInt(i * 4);
-                    }
-                    break;
-                case "uint8":
-                    for (int i = 0; i < n; i++) {
-                        out[i] = b.get(i) & 0xFF;
-                    }
-                    break;
-                default:
-                    throw new IllegalArgumentException(name + " is float32, not an integer array");
+            for (int i = 0; i < n; i++) {
+                out[i] = integerAt(b, dtype, i);
             }
             return out;
         }
@@ -175,17 +165,7 @@ public final class RawDataset {
                 throw new UncheckedIOException("cannot read " + array.file(), e);
             }
             buf.flip();
-            if ("float32".equals(array.dtype())) {
-                buf.asFloatBuffer().get(dst, off, n);
-            } else if ("int32".equals(array.dtype())) {
-                for (int i = 0; i < n; i++) {
-                    dst[off + i] = buf.getInt(i * 4);
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    dst[off + i] = buf.get(i) & 0xFF;
-                }
-            }
+            decodeFloats(buf, array.dtype(), n, dst, off);
         }
 
         @Override
@@ -195,6 +175,58 @@ public final class RawDataset {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /** The raw dtypes understood, as numpy names them. */
+    static final String SUPPORTED = "float16, float32, float64, int8, uint8, int16, uint16, int32, uint32, int64, bool";
+
+    /**
+     * Decodes {@code n} little-endian elements of {@code dtype} from {@code b} as floats into {@code dst[off..]}:
+     * float16 and integers up to 24 bits exactly, float64, 32- and 64-bit integers rounded to the nearest float.
+     */
+    static void decodeFloats(ByteBuffer b, String dtype, int n, float[] dst, int off) {
+        switch (dtype) {
+            case "float32":
+                b.asFloatBuffer().get(dst, off, n);
+                return;
+            case "float64":
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = (float) b.getDouble(i * 8);
+                }
+                return;
+            case "float16":
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = org.sparkgrad.tensor.HalfFloat.halfToFloat(b.getShort(i * 2));
+                }
+                return;
+            default:
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = integerAt(b, dtype, i);
+                }
+        }
+    }
+
+    /** Element {@code i} of an integer (or bool) dtype. */
+    static long integerAt(ByteBuffer b, String dtype, int i) {
+        switch (dtype) {
+            case "int64":
+                return b.getLong(i * 8);
+            case "int32":
+                return b.getInt(i * 4);
+            case "uint32":
+                return b.getInt(i * 4) & 0xFFFFFFFFL;
+            case "int16":
+                return b.getShort(i * 2);
+            case "uint16":
+                return b.getShort(i * 2) & 0xFFFF;
+            case "int8":
+                return b.get(i);
+            case "uint8":
+            case "bool":
+                return b.get(i) & 0xFF;
+            default:
+                throw new IllegalArgumentException("not an integer dtype: " + dtype);
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +81,53 @@ class RawDatasetTest {
         float[] got = readAll(out, al, TensorColumn.of("image")).features().toFloatArray();
         float[] want = {0f, (float) (1 / 255.0), (float) (128 / 255.0), 1f, (float) (2 / 255.0), (float) (3 / 255.0)};
         TestData.assertBitEquals(want, got, "u8/255");
+    }
+
+    /** Every numpy dtype of the raw form decodes to the right values, as floats and (integers) as longs. */
+    @Test
+    void everyRawDtypeDecodes() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("dtypes"));
+        java.nio.ByteBuffer b;
+        StringBuilder meta = new StringBuilder("{\"files\":{");
+        Map<String, double[]> want = new java.util.LinkedHashMap<>();
+        String[][] kinds = {{"float64", "8"}, {"float16", "2"}, {"int64", "8"}, {"int16", "2"}, {"uint16", "2"},
+            {"int8", "1"}, {"uint32", "4"}, {"bool", "1"}};
+        for (String[] k : kinds) {
+            String dt = k[0];
+            int isz = Integer.parseInt(k[1]);
+            b = java.nio.ByteBuffer.allocate(4 * isz).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            double[] w;
+            switch (dt) {
+                case "float64": b.putDouble(1.5).putDouble(-2.25).putDouble(1e300).putDouble(0.1); w = new double[] {1.5, -2.25, Float.POSITIVE_INFINITY, 0.1f}; break;
+                case "float16": b.putShort((short) 0x3c00).putShort((short) 0xc000).putShort((short) 0x0001).putShort((short) 0x7bff); w = new double[] {1, -2, 0x1p-24, 65504}; break;
+                case "int64": b.putLong(-3).putLong(1L << 40).putLong(0).putLong(7); w = new double[] {-3, 1L << 40, 0, 7}; break;
+                case "int16": b.putShort((short) -32768).putShort((short) 5).putShort((short) 32767).putShort((short) -1); w = new double[] {-32768, 5, 32767, -1}; break;
+                case "uint16": b.putShort((short) 0xffff).putShort((short) 5).putShort((short) 0x8000).putShort((short) 0); w = new double[] {65535, 5, 32768, 0}; break;
+                case "int8": b.put((byte) -128).put((byte) 5).put((byte) 127).put((byte) -1); w = new double[] {-128, 5, 127, -1}; break;
+                case "uint32": b.putInt(-1).putInt(5).putInt(Integer.MIN_VALUE).putInt(0); w = new double[] {4294967295.0, 5, 2147483648.0, 0}; break;
+                default: b.put((byte) 1).put((byte) 0).put((byte) 1).put((byte) 1); w = new double[] {1, 0, 1, 1};
+            }
+            Files.write(dir.resolve(dt + ".raw"), b.array());
+            meta.append(want.isEmpty() ? "" : ",").append("\"").append(dt).append("\":{\"file\":\"").append(dt)
+                    .append(".raw\",\"dtype\":\"").append(dt).append("\",\"shape\":[4]}");
+            want.put(dt, w);
+        }
+        Files.writeString(dir.resolve("meta.json"), meta.append("}}").toString());
+        RawDataset ds = RawDataset.open(dir);
+        for (Map.Entry<String, double[]> e : want.entrySet()) {
+            RawDataset.Array a = ds.array(e.getKey());
+            float[] f = a.readFloats(0, 4);
+            for (int i = 0; i < 4; i++) assertEquals((float) e.getValue()[i], f[i], 0f, e.getKey() + "[" + i + "]");
+            if (a.isInteger()) {
+                long[] l = a.readLongs(0, 4);
+                for (int i = 0; i < 4; i++) assertEquals((long) e.getValue()[i], l[i], e.getKey() + "[" + i + "]");
+            } else {
+                assertThrows(IllegalArgumentException.class, () -> a.readLongs(0, 1));
+            }
+        }
+        Files.writeString(dir.resolve("meta.json"), "{\"files\":{\"c\":{\"file\":\"int8.raw\",\"dtype\":\"complex64\",\"shape\":[4]}}}");
+        ArrowDataException bad = assertThrows(ArrowDataException.class, () -> RawDataset.open(dir));
+        assertTrue(bad.getMessage().contains("complex64") && bad.getMessage().contains("float16"), bad.getMessage());
     }
 
     @Test
