@@ -63,9 +63,12 @@ import org.sparkgrad.tensor.Tensor;
  * <p><b>Devices.</b> Only tensor operations are used: the inf/NaN check ({@link Tensor#isNonFinite()} and a
  * sum) and the unscaling ({@code grad.mul_}) run on each gradient's own device, gradients on several devices are
  * checked per device (PyTorch's {@code found_inf_per_device}), and the results are read back to the host only in
- * {@link #step} and {@link #update()} (where PyTorch synchronizes as well). Sparkgrad's floating dtypes are
- * float32 and float64 (no float16 yet), so today scaling guards float32 gradients against underflow and detects
- * overflow; the protocol is the same as PyTorch's so training loops port unchanged.
+ * {@link #step} and {@link #update()} (where PyTorch synchronizes as well).
+ *
+ * <p><b>With {@link Autocast}.</b> The scaler is meant for float32 parameters trained inside a
+ * {@link org.sparkgrad.tensor.DType#FLOAT16} autocast region: the scale keeps the float16 activations' gradients from
+ * flushing to zero, and they reach the parameters as float32. As in PyTorch, float16 gradients themselves are refused
+ * by {@link #unscale_} ("Attempting to unscale FP16 gradients."); keep the parameters in float32.
  *
  * <p><b>Disabled.</b> With {@code enabled = false} the scaler is a pass-through: {@link #scale} returns its argument,
  * {@link #step} just steps, {@link #unscale_}, {@link #update()} and {@link #loadStateDict} do nothing,
