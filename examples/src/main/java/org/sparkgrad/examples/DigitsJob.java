@@ -125,7 +125,7 @@ public final class DigitsJob implements Job {
             String net = network();
             SparkgradClassifier clf = new SparkgradClassifier().setFeaturesCol("scaled").setLabelCol("label").setNetwork(net)
                     .setNumClasses(10).setOptimizer("adam").setLearningRate(lr).setLrSchedule("cosine").setBatchSize(batch)
-                    .setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed).setDevice(o.device);
+                    .setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed).setDevice(o.device).setPrecision(o.precision);
             Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
                 new ArrayToVector().setInputCol("features").setOutputCol("pixels"),
                 new StandardScaler().setInputCol("pixels").setOutputCol("scaled").setWithMean(true).setWithStd(true),

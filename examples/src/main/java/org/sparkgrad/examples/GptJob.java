@@ -161,7 +161,7 @@ public final class GptJob implements Job {
                 .setLabelCol("label").setFeaturesShape(context).setLabelShape(context).setLoss("cross_entropy").setOptimizer("adamw")
                 .setOptimizerOptions("{\"weight_decay\": 0.01}").setLearningRate(lr).setLrSchedule("warmup_cosine:50")
                 .setBatchSize(batch).setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed)
-                .setDevice(o.device);
+                .setDevice(o.device).setPrecision(o.precision);
         ctx.progress().totalEpochs(epochs);
         ctx.progress().message(String.format(Locale.ROOT, "training a GPT (%d layers, %d heads, width %d, context %d, %d symbols) on %d windows of %d training characters: %d epochs, %d workers, batch %d, averaging every %d steps",
                 CharGptFactory.LAYERS, CharGptFactory.HEADS, CharGptFactory.WIDTH, context, vocab.length, nWindows, train.length, epochs, workers,

@@ -23,6 +23,7 @@ final class Hyper {
         m.put("averagingFrequency", p.getAveragingFrequency());
         m.put("numWorkers", p.getNumWorkers());
         m.put("seed", p.getSeed());
+        m.put("precision", p.getPrecision());
         for (int i = 0; i + 1 < extra.length; i += 2) m.put(String.valueOf(extra[i]), extra[i + 1]);
         return m;
     }

@@ -65,6 +65,10 @@ public final class JobOptions {
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "float32",
+            description = "float32, or bfloat16/float16 mixed precision (autocast; CPU only) (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark configuration entry; repeatable.")
     Map<String, String> conf = new LinkedHashMap<>();
 
@@ -110,6 +114,9 @@ public final class JobOptions {
         }
         if (testFraction != null && !(testFraction > 0 && testFraction < 1)) throw new JobUsageException("--test-fraction must be in (0, 1), got " + testFraction);
         if (!java.util.Set.of("cpu", "cuda", "auto").contains(device)) throw new JobUsageException("--device must be cpu, cuda or auto, got '" + device + "'");
+        if (!java.util.Set.of("float32", "bfloat16", "float16").contains(precision)) {
+            throw new JobUsageException("--precision must be float32, bfloat16 or float16, got '" + precision + "'");
+        }
         try {
             Progress.Mode.valueOf(progress.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {

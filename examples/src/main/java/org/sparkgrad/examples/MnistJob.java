@@ -118,7 +118,7 @@ public final class MnistJob implements Job {
         SparkgradClassifier clf = new SparkgradClassifier().setFeaturesCol("pixels").setLabelCol("label").setFeaturesShape(1, 28, 28)
                 .setNetwork(net).setNumClasses(10).setOptimizer("adam").setLearningRate(lr).setLrSchedule("cosine")
                 .setBatchSize(batch).setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed)
-                .setDevice(o.device);
+                .setDevice(o.device).setPrecision(o.precision);
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
             new SQLTransformer().setStatement("SELECT *, transform(image, v -> CAST((v - 0.1307D) / 0.3081D AS FLOAT)) AS pixels FROM __THIS__"),
             clf});

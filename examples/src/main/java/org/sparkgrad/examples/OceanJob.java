@@ -258,7 +258,7 @@ public final class OceanJob implements Job {
                     .setFeaturesCol("features").setLabelCol("target").setFeaturesShape(frames + OceanForecastNet.STATIC, d, patch, patch)
                     .setLabelShape(d * patch * patch).setLoss("mse").setOptimizer("adam").setLearningRate(lr).setLrSchedule("cosine")
                     .setBatchSize(batch).setAveragingFrequency(avg).setMaxEpochs(epochs).setNumWorkers(workers).setSeed(o.seed)
-                    .setDevice(o.device);
+                    .setDevice(o.device).setPrecision(o.precision);
             Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
                 new SQLTransformer().setStatement(featuresSql(all.latitudes, all.months, d, patch)), est});
             ctx.progress().totalEpochs(epochs);

@@ -182,10 +182,12 @@ class BadInputTest {
             {"train", "ocean4d", "--data", tmp.toString(), "--patch", "2", "--out", out.toString()},
             {"train", "mnist", "--data", tmp.resolve("nope").toString(), "--test-fraction", "0.3", "--out", out.toString()},
             {"train", "digits", "--data", data.toString(), "--test-fraction", "1", "--out", out.toString()},
+            {"train", "digits", "--data", data.toString(), "--precision", "half", "--out", out.toString()},
         };
         String[] messages = {"--dropout must be in [0, 1)", "--progress must be auto, bar, lines or none, got 'sometimes'",
             "--kernel must be 3 or 5", "--context must be in 8..1024", "--patch must be >= 4",
-            "--test-fraction does not apply to mnist: its test split is set by --test-rows", "--test-fraction must be in (0, 1)"};
+            "--test-fraction does not apply to mnist: its test split is set by --test-rows", "--test-fraction must be in (0, 1)",
+            "--precision must be float32, bfloat16 or float16, got 'half'"};
         for (int i = 0; i < cases.length; i++) {
             JobTestSupport.Run r = JobTestSupport.cli(cases[i]);
             assertEquals(SparkgradCli.EXIT_USAGE, r.exit(), String.join(" ", cases[i]) + "\n" + r.err());

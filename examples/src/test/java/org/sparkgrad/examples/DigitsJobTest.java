@@ -95,10 +95,11 @@ class DigitsJobTest {
         assertEquals(0, first.exit(), first.err());
         long firstTime = Files.getLastModifiedTime(out.resolve("metrics.json")).toMillis();
         JobTestSupport.Run second = JobTestSupport.cli("demo", "--out", out.toString(), "--epochs", "1", "--batch-size", "64",
-                "--progress", "none");
+                "--precision", "bfloat16", "--progress", "none");
         assertEquals(0, second.exit(), second.err());
         JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
         assertEquals(64, m.at("/hyperparameters/batchSize").asInt());
+        assertEquals("bfloat16", m.at("/hyperparameters/precision").asText(), "the second run trained in mixed precision");
         assertEquals("bundled:" + DigitsJob.BUNDLED, m.at("/data/path").asText());
         assertTrue(Files.getLastModifiedTime(out.resolve("metrics.json")).toMillis() >= firstTime);
         try (Stream<Path> s = Files.list(out)) {
