@@ -30,7 +30,7 @@ import org.sparkgrad.data.BatchIterable;
  *
  * <p><b>Batches.</b> Tensor {@code i} of a batch is column {@code i} (features first, labels second), shape
  * {@code (batchSize, *sampleShape_i)}; the last batch of an epoch holds the remaining rows unless {@code dropLast}.
- * Float columns give FLOAT32/FLOAT64 tensors, integer columns INT64.
+ * Float columns give FLOAT32/FLOAT64/FLOAT16 tensors (as stored), integer columns INT64.
  *
  * <p><b>Units, order and shards.</b> The data is cut into units: Parquet row groups, split into blocks of at most
  * {@code blockRows} rows (so a file written as one row group, as Spark does for small data, still spreads over

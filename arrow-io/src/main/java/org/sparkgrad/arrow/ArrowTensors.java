@@ -41,7 +41,8 @@ import org.sparkgrad.tensor.Tensor;
  * <p>Writing: a tensor of shape {@code (rows, *sampleShape)} becomes a non-nullable vector of the chosen
  * {@link TensorColumn.Layout} whose field carries the shape under {@value TensorColumn#SHAPE_KEY}.
  *
- * <p>dtypes: float32 elements ↔ FLOAT32, float64 ↔ FLOAT64, integers → INT64 (INT64 tensors are written as int64).
+ * <p>dtypes: float32 elements ↔ FLOAT32, float64 ↔ FLOAT64, float16 ({@code halffloat}) ↔ FLOAT16, integers → INT64
+ * (INT64 tensors are written as int64); BFLOAT16 has no Arrow type and is refused on writing.
  */
 public final class ArrowTensors {
     private static final Logger LOG = LoggerFactory.getLogger(ArrowTensors.class);

@@ -65,7 +65,7 @@ public final class TensorColumn {
      * @param layout storage layout
      * @param sampleShape per-sample shape ({@code []} for scalars); {@code null} for a list column whose shape is
      *     to be taken from its first row
-     * @param dtype the tensor dtype produced: FLOAT32, FLOAT64 or INT64
+     * @param dtype the tensor dtype produced: FLOAT32, FLOAT64, FLOAT16 or INT64
      */
     public record Resolved(String name, Layout layout, int[] sampleShape, DType dtype) {
         /** Elements per sample (1 for scalars); -1 when not yet known. */

@@ -15,11 +15,14 @@ import org.sparkgrad.tensor.Tensor;
  * }
  * loss.backward();                                          // outside the region, as PyTorch recommends
  * }</pre>
- * the ops of PyTorch's lower-precision list (matmul, mm, bmm, linear, conv1d..4d, conv-transpose, scaled dot-product
- * attention) cast their float32 tensor arguments to the region's dtype, and the ops of its float32 list (the losses:
- * MSE, L1, smooth L1, Huber, cross-entropy, NLL, BCE, BCE-with-logits, KL divergence) cast 16-bit arguments to
- * float32. Other ops run in the type their inputs promote to. float64 tensors are never cast. The casts are ordinary
- * differentiable ops, so gradients reach float32 parameters as float32.
+ * the ops of PyTorch's CPU lower-precision list (matmul, mm, bmm, linear, conv1d..4d, conv-transpose, scaled
+ * dot-product attention, prelu) cast their float32 tensor arguments to the region's dtype, and the losses of its
+ * float32 list (MSE, L1, smooth L1, Huber, cross-entropy, NLL, BCE, BCE-with-logits, KL divergence) cast 16-bit
+ * arguments to float32. Other ops run in the type their inputs promote to, except the norms (layer, RMS, batch, group),
+ * which take a 16-bit input with float32 parameters and return the input's dtype (PyTorch's mixed type). float64
+ * tensors are never cast. The casts are ordinary differentiable ops, so gradients reach float32 parameters as
+ * float32. Not ported: the float32 list's other CPU ops (3-D pooling, {@code prod}, {@code cdist}, ...) run in 16 bits
+ * here.
  *
  * <p>Regions nest (an inner {@link #disable} turns autocast off until it is closed) and are per thread. float16 and
  * bfloat16 tensors are storage formats whose kernels compute in float32 (see {@link DType#FLOAT16}), so on the CPU a

@@ -96,6 +96,10 @@ public final class CpuBackend implements Backend {
 
     @Override public void fill(Tensor dst, double value) {
         CpuStorage d = st(dst);
+        if (d.h != null && Double.isFinite(value) && Float.isInfinite(HalfFloat.toFloat(HalfFloat.fromFloat((float) value, dst.dtype()), dst.dtype()))) {
+            // PyTorch's checked scalar conversion
+            throw new IllegalArgumentException("value cannot be converted to type " + dst.dtype().torchName() + " without overflow: " + value);
+        }
         if (dst.isContiguous()) {
             int from = dst.storageOffset(), to = from + dst.numel();
             if (d.f != null) Arrays.fill(d.f, from, to, (float) value);

@@ -37,6 +37,19 @@ final class ReducedPrecisionBackend implements Backend {
             "attentionForward", new int[] {7, 8},
             "attentionBackward", new int[] {8, 9, 10, 11},
             "maskedSoftmax_", new int[] {0});
+    /**
+     * The norm kernels follow PyTorch's mixed-type rule instead of the all-arguments one: each output takes the dtype
+     * of the argument at the given position (x for y and dx, weight for dweight/dbias), and -1 keeps the float32
+     * statistics (mean, rstd, invstd) unrounded, so a float16/bfloat16 input with float32 parameters gives a 16-bit y
+     * and float32 parameter gradients.
+     */
+    static final Map<String, int[]> OUTPUT_LIKE = Map.of(
+            "layerNorm", new int[] {0, -1, -1},
+            "layerNormBackward", new int[] {1, 4, 4},
+            "batchNorm", new int[] {0, -1, -1},
+            "batchNormBackward", new int[] {1, 2, 2},
+            "groupNorm", new int[] {0, -1, -1},
+            "groupNormBackward", new int[] {1, 4, 4});
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {
@@ -427,8 +440,16 @@ final class ReducedPrecisionBackend implements Backend {
         DType out = wide || !half.isReducedPrecision() ? null : half;
         if (r instanceof Tensor) return narrow((Tensor) r, out, originalOf);
         if (r instanceof Tensor[]) {
+            int[] like = OUTPUT_LIKE.get(name);
             Tensor[] ts = ((Tensor[]) r).clone();
-            for (int j = 0; j < ts.length; j++) ts[j] = narrow(ts[j], out, originalOf);
+            for (int j = 0; j < ts.length; j++) {
+                DType o = out;
+                if (like != null) {
+                    o = null;
+                    if (like[j] >= 0 && args[like[j]] instanceof Tensor a && a.dtype().isReducedPrecision()) o = a.dtype();
+                }
+                ts[j] = narrow(ts[j], o, originalOf);
+            }
             return ts;
         }
         return r;

@@ -185,6 +185,9 @@ public final class Activations {
      *                                  size (naming both shapes), or a dtype mismatch
      */
     public static Tensor prelu(Tensor x, Tensor weight) {
+        Tensor[] ac = org.sparkgrad.amp.Autocast.lowerPrecision(x, weight); // on PyTorch's CPU lower-precision list
+        x = ac[0];
+        weight = ac[1];
         if (weight.dim() > 1) {
             throw new IllegalArgumentException("prelu: weight must be 0-d or 1-D, got shape " + Shape.str(weight.shapeRef()));
         }

@@ -69,6 +69,10 @@ public final class InterpolateOps {
         if (!linear && !m.equals("bicubic") && alignCorners != null) {
             throw new IllegalArgumentException("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
         }
+        if (linear && x.dtype().isReducedPrecision()) {
+            // PyTorch blends float16/bfloat16 in float32 with float32 weights and rounds the result once
+            return interpolate(x.toFloat(), size, scaleFactor, mode, alignCorners, recomputeScaleFactor).to(x.dtype());
+        }
         boolean align = alignCorners != null && alignCorners;
         int rank = x.dim();
         if (rank < 3 || rank > 5) {

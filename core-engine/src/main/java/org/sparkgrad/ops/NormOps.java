@@ -34,9 +34,11 @@ public final class NormOps {
             throw new IllegalArgumentException(op + ": expected " + what + " of shape " + Shape.str(expectShape) + ", but got "
                     + what + " of shape " + Shape.str(p.shapeRef()) + " for input of shape " + Shape.str(x.shapeRef()));
         }
-        if (p.dtype() != x.dtype()) {
-            throw new IllegalArgumentException(op + ": expected " + what + " of dtype " + x.dtype().torchName() + " (the input's), got "
-                    + p.dtype().torchName());
+        // PyTorch's mixed type: a float16/bfloat16 input with float32 parameters (autocast leaves the norms alone)
+        boolean mixed = x.dtype().isReducedPrecision() && p.dtype() == DType.FLOAT32;
+        if (p.dtype() != x.dtype() && !mixed) {
+            throw new IllegalArgumentException(op + ": expected " + what + " of dtype " + x.dtype().torchName() + " (the input's"
+                    + (x.dtype().isReducedPrecision() ? ", or float32" : "") + "), got " + p.dtype().torchName());
         }
         Arithmetic.sameDevice(x, p, op);
     }
@@ -95,7 +97,12 @@ public final class NormOps {
 
     /** Machine epsilon of a float dtype ({@code torch.finfo(dtype).eps}). */
     public static double finfoEps(DType dt) {
-        return dt == DType.FLOAT64 ? Math.ulp(1.0) : Math.ulp(1.0f);
+        switch (dt) {
+            case FLOAT64: return Math.ulp(1.0);
+            case FLOAT16: return 0x1p-10;
+            case BFLOAT16: return 0x1p-7;
+            default: return Math.ulp(1.0f);
+        }
     }
 
     /**

@@ -153,8 +153,13 @@ public final class Reductions {
         return x.backend().argReduce(max, x, Shape.wrapDim(dim, x.dim()), keepdim);
     }
 
-    /** p-norm ({@code p} = 1, 2, any positive real, or infinity) over dims (null = all). */
+    /**
+     * p-norm ({@code p} = 1, 2, any positive real, or infinity) over dims (null = all). A float16/bfloat16 x is
+     * reduced in float32 and the result rounded back, as PyTorch's {@code vector_norm} accumulates (so a norm of
+     * [300] in float16 is 300, not the infinity of 300^2).
+     */
     public static Tensor norm(Tensor x, double p, int[] dims, boolean keepdim) {
+        if (x.dtype().isReducedPrecision()) return norm(x.toFloat(), p, dims, keepdim).to(x.dtype());
         if (p == Double.POSITIVE_INFINITY) return x.abs().amax(dims == null ? new int[0] : dims, keepdim);
         if (p == 1) return x.abs().sum(dims == null ? new int[0] : dims, keepdim);
         if (!(p > 0)) throw new IllegalArgumentException("norm: p must be positive, got " + p);

@@ -2,6 +2,7 @@ package org.sparkgrad.optim;
 
 import org.sparkgrad.backend.BinaryOp;
 import org.sparkgrad.ops.Arithmetic;
+import org.sparkgrad.tensor.DType;
 import org.sparkgrad.tensor.Tensor;
 
 /**
@@ -34,8 +35,14 @@ final class InPlace {
         return Arithmetic.inPlace(BinaryOp.MAXIMUM, t, o);
     }
 
-    /** {@code t / v} as a true division by the scalar (not a multiplication by {@code 1/v}). */
+    /**
+     * {@code t / v} as a true division by the scalar (not a multiplication by {@code 1/v}); a float16/bfloat16 t is
+     * divided in float32 by the unrounded scalar and rounded once, as PyTorch's {@code div} takes a scalar.
+     */
     static Tensor divScalar(Tensor t, double v) {
+        if (t.dtype().isReducedPrecision()) {
+            return t.toFloat().div(Tensor.scalar(v, DType.FLOAT32).to(t.device())).to(t.dtype());
+        }
         return t.div(scalarLike(t, v));
     }
 }

@@ -37,7 +37,7 @@ public enum DType {
     /** Bytes per element. */
     public int itemSize() { return itemSize; }
 
-    /** The dtype string of the safetensors format ({@code F32}, {@code F64}, {@code I64}, {@code BOOL}). */
+    /** The dtype string of the safetensors format ({@code F32}, {@code F64}, {@code I64}, {@code BOOL}, {@code F16}, {@code BF16}). */
     public String safetensorsName() { return safetensorsName; }
 
     /** True for float16, bfloat16, float32 and float64. */

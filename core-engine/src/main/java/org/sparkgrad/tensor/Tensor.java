@@ -494,7 +494,8 @@ public final class Tensor {
     public Tensor toLong() { return to(DType.INT64); }
 
     /**
-     * {@code torch.Tensor.half()}: a float16 copy (round-to-nearest-even; beyond ±65504 gives ±inf). Differentiable.
+     * {@code torch.Tensor.half()}: a float16 copy (round-to-nearest-even: magnitudes from 65520 up become ±inf, the
+     * largest finite value being 65504). Differentiable.
      * 16-bit tensors are CPU-only storage formats whose ops compute in float32 (see {@link DType#FLOAT16}).
      */
     public Tensor half() { return to(DType.FLOAT16); }
@@ -840,17 +841,28 @@ public final class Tensor {
      */
     public Tensor add_(Tensor o, double alpha) { return alpha == 1 ? add_(o) : Arithmetic.addScaledInPlace(this, o, alpha); }
 
-    public Tensor add_(double s) { return Arithmetic.inPlace(BinaryOp.ADD, this, numberOperand(s, DType.FLOAT32)); }
+    public Tensor add_(double s) { return Arithmetic.inPlace(BinaryOp.ADD, this, inPlaceNumber(s)); }
 
     public Tensor sub_(Tensor o) { return Arithmetic.inPlace(BinaryOp.SUB, this, o); }
 
     public Tensor mul_(Tensor o) { return Arithmetic.inPlace(BinaryOp.MUL, this, o); }
 
-    public Tensor mul_(double s) { return Arithmetic.inPlace(BinaryOp.MUL, this, numberOperand(s, DType.FLOAT32)); }
+    public Tensor mul_(double s) { return Arithmetic.inPlace(BinaryOp.MUL, this, inPlaceNumber(s)); }
 
     public Tensor div_(Tensor o) { return Arithmetic.inPlace(BinaryOp.DIV, this, o); }
 
-    public Tensor div_(double s) { return Arithmetic.inPlace(BinaryOp.DIV, this, numberOperand(s, DType.FLOAT32)); }
+    public Tensor div_(double s) { return Arithmetic.inPlace(BinaryOp.DIV, this, inPlaceNumber(s)); }
+
+    /**
+     * The number operand of {@code add_}/{@code mul_}/{@code div_}: as {@link #numberOperand}, except that a float16 or
+     * bfloat16 tensor gets it in float32, unrounded, as PyTorch's kernels take a scalar in their compute type
+     * ({@code opmath}); the result is rounded to this tensor's dtype once.
+     */
+    private Tensor inPlaceNumber(double s) {
+        if (!dtype().isReducedPrecision()) return numberOperand(s, DType.FLOAT32);
+        Tensor t = scalar(s, DType.FLOAT32);
+        return device().equals(Device.CPU) ? t : t.to(device());
+    }
 
     /** Sets every element to 0. */
     public Tensor zero_() { return fill_(0); }

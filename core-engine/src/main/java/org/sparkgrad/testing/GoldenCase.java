@@ -268,7 +268,7 @@ public final class GoldenCase {
      * A {@code torch.dtype} arg, written {@code "torch.float64"}, {@code "float64"}, {@code "double"}, ...; null when
      * absent or None.
      *
-     * @throws UnsupportedOperationException for a dtype the engine does not have (float16, int32, ...)
+     * @throws UnsupportedOperationException for a dtype the engine does not have (int32, complex64, ...)
      */
     public DType argDType(String name) {
         if (!has(name)) return null;
@@ -279,7 +279,9 @@ public final class GoldenCase {
             case "float64": case "double": return DType.FLOAT64;
             case "int64": case "long": return DType.INT64;
             case "bool": return DType.BOOL;
-            default: throw unsupported(name, arg(name).toString() + " (engine dtypes: float32, float64, int64, bool)");
+            case "float16": case "half": return DType.FLOAT16;
+            case "bfloat16": return DType.BFLOAT16;
+            default: throw unsupported(name, arg(name).toString() + " (engine dtypes: float32, float64, float16, bfloat16, int64, bool)");
         }
     }
 }

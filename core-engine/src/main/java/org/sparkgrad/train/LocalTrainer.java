@@ -24,6 +24,7 @@ public final class LocalTrainer {
     private final String loss;
     private final DType autocast;
     private final GradScaler scaler;
+    private long skippedSteps;
 
     /** A float32 trainer. */
     public LocalTrainer(Module model, Optimizer optimizer, String loss) { this(model, optimizer, loss, null); }
@@ -35,6 +36,16 @@ public final class LocalTrainer {
      * @throws IllegalArgumentException for another dtype
      */
     public LocalTrainer(Module model, Optimizer optimizer, String loss, DType autocast) {
+        this(model, optimizer, loss, autocast, GradScaler.DEFAULT_INIT_SCALE);
+    }
+
+    /**
+     * As {@link #LocalTrainer(Module, Optimizer, String, DType)}, with the float16 loss scaler starting at
+     * {@code initScale} (e.g. the scale an earlier round of distributed training ended with).
+     *
+     * @throws IllegalArgumentException for another dtype than bfloat16/float16, or a scale that is not positive
+     */
+    public LocalTrainer(Module model, Optimizer optimizer, String loss, DType autocast, double initScale) {
         if (autocast != null && !autocast.isReducedPrecision()) {
             throw new IllegalArgumentException("mixed precision runs in bfloat16 or float16, not " + autocast.torchName());
         }
@@ -42,7 +53,8 @@ public final class LocalTrainer {
         this.optimizer = optimizer;
         this.loss = loss;
         this.autocast = autocast;
-        this.scaler = autocast == DType.FLOAT16 ? new GradScaler() : null;
+        this.scaler = autocast == DType.FLOAT16 ? new GradScaler(initScale, GradScaler.DEFAULT_GROWTH_FACTOR,
+                GradScaler.DEFAULT_BACKOFF_FACTOR, GradScaler.DEFAULT_GROWTH_INTERVAL) : null;
     }
 
     /** The autocast dtype, or null for float32 training. */
@@ -50,6 +62,9 @@ public final class LocalTrainer {
 
     /** The loss scaler of float16 mixed precision, or null. */
     public GradScaler scaler() { return scaler; }
+
+    /** Steps whose optimizer update the float16 loss scaler skipped (inf/NaN gradients) so far. */
+    public long skippedSteps() { return skippedSteps; }
 
     public Module model() { return model; }
 
@@ -81,7 +96,7 @@ public final class LocalTrainer {
             optimizer.step();
         } else {
             scaler.scale(l).backward();
-            scaler.step(optimizer);
+            if (!scaler.step(optimizer)) skippedSteps++;
             scaler.update();
         }
         return l.item();

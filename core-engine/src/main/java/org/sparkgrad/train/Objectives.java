@@ -30,11 +30,11 @@ public final class Objectives {
             if (t.dim() > 1) t = t.reshape(-1);
             return name.equals("nll") ? Losses.nllLoss(output, t) : Losses.crossEntropy(output, t);
         }
-        // inside an autocast region a 16-bit output keeps a float target: the loss computes in float32 (autocast's
-        // float32 list), so rounding the target to 16 bits would only lose precision
-        boolean keep = target.dtype() == output.dtype() || (output.dtype().isReducedPrecision() && target.dtype().isFloatingPoint()
-                && org.sparkgrad.amp.Autocast.isEnabled(output.device().type()));
-        Tensor t = keep ? target : target.to(output.dtype());
+        // inside an autocast region the loss computes in float32 (autocast's float32 list): a 16-bit output's float
+        // target goes to float32, not to 16 bits, which would only lose precision
+        DType want = output.dtype().isReducedPrecision() && target.dtype().isFloatingPoint()
+                && org.sparkgrad.amp.Autocast.isEnabled(output.device().type()) ? DType.FLOAT32 : output.dtype();
+        Tensor t = target.dtype() == want ? target : target.to(want);
         if (!java.util.Arrays.equals(t.shape(), output.shape()) && t.numel() == output.numel()) t = t.reshape(output.shape());
         switch (name) {
             case "mse": return Losses.mseLoss(output, t);

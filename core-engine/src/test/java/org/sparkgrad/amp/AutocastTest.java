@@ -193,4 +193,49 @@ class AutocastTest {
         assertTrue(s2.step(new SGD(List.of(b), 0.5)), "bfloat16 gradients are unscaled like float32 ones");
         assertArrayEquals(randn(2, 3).bfloat16().toFloat().sub(0.5).bfloat16().toFloatArray(), b.toFloatArray());
     }
+
+    @Test
+    void normLayersAndPReLUAfterALinearLayerRunUnderAutocast() {
+        for (DType dt : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            org.sparkgrad.nn.LayerNorm ln = new org.sparkgrad.nn.LayerNorm(8);
+            org.sparkgrad.nn.RMSNorm rms = new org.sparkgrad.nn.RMSNorm(8);
+            org.sparkgrad.nn.PReLU prelu = new org.sparkgrad.nn.PReLU();
+            Linear lin = new Linear(4, 8, true, new Generator(1));
+            Module net = new Sequential(lin, ln, rms, prelu, new Linear(8, 2, true, new Generator(2)));
+            Tensor x = randn(3, 6, 4);
+            Tensor h;
+            Tensor loss;
+            try (Autocast ac = Autocast.enable(Device.Type.CPU, dt)) {
+                h = ln.forward(lin.forward(x));
+                loss = F.crossEntropy(net.forward(x), Tensor.fromArray(new long[] {0, 1, 0, 1, 1, 0}, 6));
+            }
+            assertEquals(dt, h.dtype(), "layer_norm keeps its 16-bit input's dtype with float32 parameters (mixed type)");
+            // the same numbers as the float32 layer norm of the rounded input, rounded once
+            assertArrayEquals(bits(ln.forward(F.linear(x.to(dt), lin.weight.to(dt), lin.bias.to(dt)).toFloat()).to(dt)), bits(h));
+            loss.backward();
+            for (Tensor p : net.parameters()) {
+                assertEquals(DType.FLOAT32, p.grad().dtype());
+                for (float v : p.grad().toFloatArray()) assertTrue(Float.isFinite(v));
+            }
+        }
+    }
+
+    @Test
+    void batchAndGroupNormKeepTheInputsSixteenBitDtype() {
+        org.sparkgrad.nn.Conv2d conv = new org.sparkgrad.nn.Conv2d(2, 4, 3, 1, 1);
+        org.sparkgrad.nn.BatchNorm2d bn = new org.sparkgrad.nn.BatchNorm2d(4);
+        org.sparkgrad.nn.GroupNorm gn = new org.sparkgrad.nn.GroupNorm(2, 4);
+        Tensor x = randn(4, 2, 2, 5, 5);
+        try (Autocast ac = Autocast.enable(Device.Type.CPU)) {
+            Tensor c = conv.forward(x);
+            assertEquals(DType.BFLOAT16, c.dtype());
+            Tensor b = bn.forward(c), g = gn.forward(c);
+            assertEquals(DType.BFLOAT16, b.dtype());
+            assertEquals(DType.BFLOAT16, g.dtype());
+            b.sum().add(g.sum()).backward();
+        }
+        assertEquals(DType.FLOAT32, bn.runningMean().dtype(), "running statistics stay float32");
+        assertEquals(DType.FLOAT32, bn.weight.grad().dtype());
+        assertEquals(DType.FLOAT32, conv.weight.grad().dtype());
+    }
 }

@@ -241,4 +241,64 @@ class ReducedPrecisionTest {
             assertArrayEquals(bits(hi.runningVar().to(dt)), bits(lo.runningVar()));
         }
     }
+
+    @Test
+    void inPlaceScalarsAreNotRoundedFirst() {
+        // PyTorch's mul/div kernels take a scalar in float32 (opmath): 3 * 0.1 in float16 is 0.300048828125, not 3 * half(0.1)
+        Tensor h = Tensor.full(3, DType.FLOAT16, 1);
+        assertEquals(0.300048828125f, h.mul_(0.1).toFloatArray()[0], 0f);
+        Tensor b = Tensor.full(1.5, DType.BFLOAT16, 1);
+        assertEquals(1.3515625f, b.mul_(0.9).toFloatArray()[0], 0f, "the momentum pattern buf.mul_(0.9)");
+        assertArrayEquals(bits(Tensor.full(1.5, DType.BFLOAT16, 1).mul(0.9)), bits(Tensor.full(1.5, DType.BFLOAT16, 1).mul_(0.9)),
+                "in place and out of place agree");
+        Tensor d = Tensor.full(1, DType.FLOAT16, 1);
+        assertEquals(HalfFloat.halfToFloat(HalfFloat.floatToHalf(1f / 3)), d.div_(3).toFloatArray()[0], 0f);
+        Tensor a = Tensor.full(1, DType.FLOAT16, 1);
+        assertEquals(HalfFloat.halfToFloat(HalfFloat.floatToHalf(1.0001f)), a.add_(1e-4).toFloatArray()[0], 0f);
+    }
+
+    @Test
+    void normsAccumulateInFloat32() {
+        assertEquals(300f, Tensor.full(300, DType.FLOAT16, 1).norm().toFloatArray()[0], 0f);
+        assertEquals(316.25f, Tensor.full(10, DType.FLOAT16, 1000).norm().toFloatArray()[0], 0f);
+        assertEquals(2e-4f, Tensor.full(1e-4, DType.FLOAT16, 4).norm().toFloatArray()[0], 1e-6f);
+        assertEquals(DType.FLOAT16, Tensor.full(1, DType.FLOAT16, 4).norm().dtype());
+        Tensor p = Tensor.zeros(2).half().requiresGrad_();
+        p.setGrad(Tensor.fromArray(new float[] {300, 400}, 2).half());
+        double total = org.sparkgrad.optim.ClipGrad.clipGradNorm(List.of(p), 1.0);
+        assertEquals(500, total, 0.5);
+        float[] g = p.grad().toFloatArray();
+        assertEquals(0.6f, g[0], 1e-3f);
+        assertEquals(0.8f, g[1], 1e-3f);
+    }
+
+    @Test
+    void linearInterpolationPreservesAConstantImage() {
+        for (DType dt : HALVES) {
+            Tensor img = Tensor.full(100, dt, 1, 1, 4, 4);
+            Tensor up = F.interpolate(img, new int[] {12, 12}, null, "bilinear", false, null);
+            assertEquals(dt, up.dtype());
+            for (float v : up.toFloatArray()) assertEquals(100f, v, 0f);
+            Tensor x = randn(1, 1, 2, 5, 5).to(dt);
+            assertArrayEquals(bits(F.interpolate(x.toFloat(), new int[] {9, 9}, null, "bilinear", true, null).to(dt)),
+                    bits(F.interpolate(x, new int[] {9, 9}, null, "bilinear", true, null)), "computed in float32, rounded once");
+        }
+    }
+
+    @Test
+    void aFiniteFillBeyondFloat16IsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tensor.full(1e6, DType.FLOAT16, 2));
+        assertTrue(e.getMessage().contains("without overflow"), e.getMessage());
+        assertEquals(Float.NEGATIVE_INFINITY, Tensor.full(Double.NEGATIVE_INFINITY, DType.FLOAT16, 1).toFloatArray()[0], 0f);
+        assertEquals(65504f, Tensor.full(65519, DType.FLOAT16, 1).toFloatArray()[0], 0f, "rounds to the largest finite value");
+        assertEquals(1e6f, Tensor.full(1e6, DType.BFLOAT16, 1).toFloatArray()[0], 1e4f, "bfloat16 has float32's range");
+    }
+
+    @Test
+    void logcumsumexpBackwardInSixteenBitsIsFinite() {
+        Tensor x = randn(6, 5).half().requiresGrad_();
+        x.logcumsumexp(0).mul(Tensor.fromArray(new float[] {1, -2, 0.5f, 0, 3}, 5).half()).sum().backward();
+        for (float v : x.grad().toFloatArray()) assertTrue(Float.isFinite(v), java.util.Arrays.toString(x.grad().toFloatArray()));
+    }
 }

@@ -147,7 +147,7 @@ class GoldenCaseTrackingTest {
             {args, "scatter_value_reduce_none", (Consumer<ObjectNode>) c -> args(c).put("reduce", "add"), "scatter: argument reduce="},
             {args, "norm_fro_all", (Consumer<ObjectNode>) c -> args(c).put("p", "nuc"), "norm: argument p="},
             {args, "norm_p3_last", (Consumer<ObjectNode>) c -> args(c).put("p", 0), "norm: argument p="},
-            {args, "sum_dtype_float64", (Consumer<ObjectNode>) c -> args(c).put("dtype", "torch.float16"), "sum: argument dtype="},
+            {args, "sum_dtype_float64", (Consumer<ObjectNode>) c -> args(c).put("dtype", "torch.int32"), "sum: argument dtype="},
             {args, "sdpa_scale_float_mask", (Consumer<ObjectNode>) c -> args(c).put("dropout_p", 0.1),
                 "scaled_dot_product_attention: argument dropout_p="},
             {args, "mha_seq_first_attn_mask_weights_per_head", (Consumer<ObjectNode>) c -> args(c).put("add_zero_attn", true),

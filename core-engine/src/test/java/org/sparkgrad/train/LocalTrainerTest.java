@@ -71,4 +71,26 @@ class LocalTrainerTest {
         // outside a region a 16-bit model's loss stays in its own dtype, as before
         assertEquals(DType.BFLOAT16, Objectives.loss("mse", out, target).dtype());
     }
+
+    @Test
+    void aFloat64TargetTrainsUnderAutocast() {
+        Module m = new Linear(4, 1, true, new Generator(2));
+        LocalTrainer t = new LocalTrainer(m, Optimizers.create("sgd", m.parameters(), 0.1, Map.of()), "mse", DType.BFLOAT16);
+        double l = t.step(Tensor.randn(new Generator(3), 8, 4), Tensor.randn(new Generator(4), 8).toDouble(), 0.1);
+        assertTrue(Double.isFinite(l));
+    }
+
+    @Test
+    void theFloat16ScalerStartsWhereItIsToldAndCountsSkippedSteps() {
+        Module m = net();
+        Optimizer opt = Optimizers.create("sgd", m.parameters(), 0.1, Map.of());
+        LocalTrainer t = new LocalTrainer(m, opt, "cross_entropy", DType.FLOAT16, 0x1p40);
+        assertEquals(0x1p40, t.scaler().getScale(), 0.0);
+        Tensor x = Tensor.randn(new Generator(5), 16, 2).mul(10);
+        Tensor y = Tensor.fromArray(new long[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, 16);
+        for (int i = 0; i < 30; i++) t.step(x, y, 0.1);
+        assertTrue(t.skippedSteps() > 0, "2^40 overflows float16 gradients");
+        assertTrue(t.scaler().getScale() < 0x1p40, "and backs off: " + t.scaler().getScale());
+        assertTrue(t.skippedSteps() < 30);
+    }
 }

@@ -232,6 +232,7 @@ final class ParameterAveragingTrainer {
             }
         }
         int totalRounds = p.getMaxEpochs() * rm;
+        double lossScale = 0; // float16 mixed precision: carried from round to round, the smallest any worker ended with
         boolean saveAtEpochEnd = false;
         try {
             for (int epoch = startEpoch; epoch < p.getMaxEpochs(); epoch++) {
@@ -245,6 +246,7 @@ final class ParameterAveragingTrainer {
                     in.optimizer = optState;
                     in.globalStep = globalStep;
                     in.epoch = epoch;
+                    in.lossScale = lossScale;
                     Broadcast<RoundTask.Input> b = jsc.broadcast(in);
                     long tc = System.nanoTime();
                     jsc.setJobDescription("sparkgrad round " + (roundsDone + 1) + "/" + totalRounds + ", epoch " + (epoch + 1));
@@ -262,6 +264,11 @@ final class ParameterAveragingTrainer {
                         optState = StateCodec.encode(new StateCodec.Flat(JSON.readTree(agg.optSkeleton), agg.optSum));
                     }
                     globalStep += agg.maxSteps;
+                    if (Double.isFinite(agg.lossScale)) lossScale = agg.lossScale;
+                    if (agg.skippedSteps > 0) {
+                        LOG.info("sparkgrad round {}: the float16 loss scaler skipped {} of {} steps (inf/NaN gradients); scale now {}",
+                                roundsDone + 1, agg.skippedSteps, agg.steps, lossScale);
+                    }
                     roundsDone++;
                     double loss = agg.lossSum / agg.examples;
                     double secs = (System.nanoTime() - tb) / 1e9;

@@ -17,6 +17,10 @@ final class RoundResult implements Serializable {
     String optSkeleton;
     long maxSteps = -1;
     long computeNanos;
+    /** The smallest float16 loss scale a worker ended with (infinity: no loss scaling). */
+    double lossScale = Double.POSITIVE_INFINITY;
+    /** Steps the float16 loss scaler skipped (inf/NaN gradients). */
+    long skippedSteps;
 
     RoundResult add(RoundResult o) {
         if (o.examples == 0 && o.steps == 0) return this;
@@ -24,6 +28,8 @@ final class RoundResult implements Serializable {
         steps += o.steps;
         lossSum += o.lossSum;
         computeNanos += o.computeNanos;
+        lossScale = Math.min(lossScale, o.lossScale);
+        skippedSteps += o.skippedSteps;
         paramSum = addArrays(paramSum, o.paramSum);
         optSum = addArrays(optSum, o.optSum);
         if (o.maxSteps > maxSteps || (o.maxSteps == maxSteps && o.optSkeleton != null && optSkeleton == null)) {

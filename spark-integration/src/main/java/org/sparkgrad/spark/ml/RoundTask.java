@@ -29,6 +29,8 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
         byte[] optimizer;
         long globalStep;
         int epoch;
+        /** The float16 loss scale the previous round ended with (0: the scaler's initial 2^16). */
+        double lossScale;
     }
 
     private final TrainConfig conf;
@@ -76,7 +78,8 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
         model.to(dev);
         Optimizer opt = conf.buildOptimizer(model);
         if (conf.averageOptimizerState && in.optimizer != null) opt.loadStateDict(StateCodec.toMap(StateCodec.decode(in.optimizer)));
-        LocalTrainer trainer = new LocalTrainer(model, opt, conf.loss, conf.autocastDType(dev));
+        LocalTrainer trainer = new LocalTrainer(model, opt, conf.loss, conf.autocastDType(dev),
+                in.lossScale > 0 ? in.lossScale : org.sparkgrad.amp.GradScaler.DEFAULT_INIT_SCALE);
         long step = in.globalStep;
         while (chunks.hasNext()) {
             Chunk c = chunks.next();
@@ -95,6 +98,10 @@ final class RoundTask implements FlatMapFunction<Iterator<Chunk>, RoundResult> {
             }
         }
         res.maxSteps = res.steps;
+        if (trainer.scaler() != null) {
+            res.lossScale = trainer.scaler().getScale();
+            res.skippedSteps = trainer.skippedSteps();
+        }
         try (GradMode.Guard g = GradMode.noGrad()) {
             Map<String, Tensor> state = model.stateDict();
             StateCodec.Flat p = StateCodec.flatten(state);

@@ -113,6 +113,11 @@ class SparkgradClassifierTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> conf.autocastDType(org.sparkgrad.tensor.Device.cuda(0)));
         assertTrue(e.getMessage().contains("precision=bfloat16 needs the CPU"), e.getMessage());
+        // float16 with its loss scaler, carried from round to round by the driver
+        SparkgradClassificationModel f16 = (SparkgradClassificationModel) pipeline(classifier().setMaxEpochs(3).setPrecision("float16")
+                .setDevice("cpu")).fit(train).stages()[2];
+        double[] loss = f16.summary().lossHistory();
+        assertTrue(loss[loss.length - 1] < loss[0] / 2, "float16 loss " + loss[0] + " -> " + loss[loss.length - 1]);
     }
 
     @Test
