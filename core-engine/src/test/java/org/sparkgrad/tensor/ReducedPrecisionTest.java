@@ -301,4 +301,24 @@ class ReducedPrecisionTest {
         x.logcumsumexp(0).mul(Tensor.fromArray(new float[] {1, -2, 0.5f, 0, 3}, 5).half()).sum().backward();
         for (float v : x.grad().toFloatArray()) assertTrue(Float.isFinite(v), java.util.Arrays.toString(x.grad().toFloatArray()));
     }
+
+    @Test
+    void aDataLoaderBatchesSixteenBitSamplesInTheirDtype() {
+        Tensor x = randn(1, 10, 3).bfloat16();
+        Tensor y = Tensor.fromArray(new long[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10);
+        org.sparkgrad.data.DataLoader dl = org.sparkgrad.data.DataLoader.builder(new org.sparkgrad.data.TensorDataset(x, y))
+                .batchSize(4).shuffle(true).seed(1).build();
+        int rows = 0;
+        for (org.sparkgrad.data.Batch b : dl) {
+            assertEquals(DType.BFLOAT16, b.features().dtype());
+            short[] got = bits(b.features());
+            long[] idx = b.labels().toLongArray();
+            for (int i = 0; i < idx.length; i++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(bits(x), (int) idx[i] * 3, (int) idx[i] * 3 + 3),
+                        java.util.Arrays.copyOfRange(got, i * 3, i * 3 + 3));
+            }
+            rows += idx.length;
+        }
+        assertEquals(10, rows);
+    }
 }
