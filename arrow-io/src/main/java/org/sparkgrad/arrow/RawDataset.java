@@ -101,8 +101,9 @@ public final class RawDataset {
             }
             long[] out = new long[n];
             ByteBuffer b = readBytes(from, n);
+            IntegerReader r = integerReader(dtype);
             for (int i = 0; i < n; i++) {
-                out[i] = integerAt(b, dtype, i);
+                out[i] = r.at(b, i);
             }
             return out;
         }
@@ -201,30 +202,37 @@ public final class RawDataset {
                 }
                 return;
             default:
+                IntegerReader r = integerReader(dtype);
                 for (int i = 0; i < n; i++) {
-                    dst[off + i] = integerAt(b, dtype, i);
+                    dst[off + i] = r.at(b, i);
                 }
         }
     }
 
-    /** Element {@code i} of an integer (or bool) dtype. */
-    static long integerAt(ByteBuffer b, String dtype, int i) {
+    /** Reads element {@code i} of one integer (or bool) dtype from a little-endian buffer. */
+    @FunctionalInterface
+    interface IntegerReader {
+        long at(ByteBuffer b, int i);
+    }
+
+    /** The reader of an integer (or bool) dtype, chosen once per slice rather than per element. */
+    static IntegerReader integerReader(String dtype) {
         switch (dtype) {
             case "int64":
-                return b.getLong(i * 8);
+                return (b, i) -> b.getLong(i * 8);
             case "int32":
-                return b.getInt(i * 4);
+                return (b, i) -> b.getInt(i * 4);
             case "uint32":
-                return b.getInt(i * 4) & 0xFFFFFFFFL;
+                return (b, i) -> b.getInt(i * 4) & 0xFFFFFFFFL;
             case "int16":
-                return b.getShort(i * 2);
+                return (b, i) -> b.getShort(i * 2);
             case "uint16":
-                return b.getShort(i * 2) & 0xFFFF;
+                return (b, i) -> b.getShort(i * 2) & 0xFFFF;
             case "int8":
-                return b.get(i);
+                return (b, i) -> b.get(i);
             case "uint8":
             case "bool":
-                return b.get(i) & 0xFF;
+                return (b, i) -> b.get(i) & 0xFF;
             default:
                 throw new IllegalArgumentException("not an integer dtype: " + dtype);
         }

@@ -96,7 +96,8 @@ public final class CpuBackend implements Backend {
 
     @Override public void fill(Tensor dst, double value) {
         CpuStorage d = st(dst);
-        if (d.h != null && Double.isFinite(value) && Float.isInfinite(HalfFloat.toFloat(HalfFloat.fromFloat((float) value, dst.dtype()), dst.dtype()))) {
+        short bits = d.h == null ? 0 : HalfFloat.fromFloat((float) value, dst.dtype());
+        if (d.h != null && Double.isFinite(value) && Float.isInfinite(HalfFloat.toFloat(bits, dst.dtype()))) {
             // PyTorch's checked scalar conversion
             throw new IllegalArgumentException("value cannot be converted to type " + dst.dtype().torchName() + " without overflow: " + value);
         }
@@ -105,7 +106,7 @@ public final class CpuBackend implements Backend {
             if (d.f != null) Arrays.fill(d.f, from, to, (float) value);
             else if (d.d != null) Arrays.fill(d.d, from, to, value);
             else if (d.l != null) Arrays.fill(d.l, from, to, (long) value);
-            else if (d.h != null) Arrays.fill(d.h, from, to, HalfFloat.fromFloat((float) value, dst.dtype()));
+            else if (d.h != null) Arrays.fill(d.h, from, to, bits);
             else Arrays.fill(d.b, from, to, (byte) (value != 0 ? 1 : 0));
             return;
         }

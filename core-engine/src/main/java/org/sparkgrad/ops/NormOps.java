@@ -95,16 +95,6 @@ public final class NormOps {
         }, x, weight);
     }
 
-    /** Machine epsilon of a float dtype ({@code torch.finfo(dtype).eps}). */
-    public static double finfoEps(DType dt) {
-        switch (dt) {
-            case FLOAT64: return Math.ulp(1.0);
-            case FLOAT16: return 0x1p-10;
-            case BFLOAT16: return 0x1p-7;
-            default: return Math.ulp(1.0f);
-        }
-    }
-
     /**
      * RMS normalisation ({@code F.rms_norm} of PyTorch 2.4+): over the trailing {@code normalizedShape} dims,
      * {@code y = x / sqrt(mean(x^2) + eps) * weight}.
@@ -120,7 +110,7 @@ public final class NormOps {
         checkFloat(x, "rms_norm");
         int d = trailing(x, normalizedShape, "rms_norm");
         checkParam(weight, "weight", x, normalizedShape, "rms_norm");
-        double e = eps == null ? finfoEps(x.dtype()) : eps;
+        double e = eps == null ? x.dtype().finfoEps() : eps;
         Tensor[] r = x.backend().layerNorm(x, d, weight, null, e, true);
         Tensor rstd = r[2];
         return Function.record("rms_norm", r[0], new Tensor[] {x, weight}, (ctx, g) -> {

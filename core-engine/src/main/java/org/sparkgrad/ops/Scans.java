@@ -101,13 +101,7 @@ public final class Scans {
         return Function.record("logcumsumexp", out, x, (ctx, g) -> {
             Tensor xx = ctx.saved(0), o = ctx.saved(1);
             if (xx.numel() == 0) return new Tensor[] {Tensor.zerosLike(xx)};
-            double lowest = switch (g.dtype()) { // torch.finfo(dtype).min
-                case FLOAT64 -> -Double.MAX_VALUE;
-                case FLOAT16 -> -65504.0;
-                case BFLOAT16 -> -0x1.fcp127;
-                default -> -Float.MAX_VALUE;
-            };
-            Tensor min = Tensor.scalar(lowest, g.dtype()).to(g.device());
+            Tensor min = Tensor.scalar(g.dtype().finfoMin(), g.dtype()).to(g.device());
             Tensor logAbs = g.abs().log();
             Tensor logPos = Arithmetic.where(g.gt(0.0), logAbs, min);
             Tensor logNeg = Arithmetic.where(g.lt(0.0), logAbs, min);

@@ -46,6 +46,38 @@ public enum DType {
     /** True for the 16-bit storage formats {@link #FLOAT16} and {@link #BFLOAT16}. */
     public boolean isReducedPrecision() { return this == FLOAT16 || this == BFLOAT16; }
 
+    /**
+     * {@code torch.finfo(dtype).eps}: the gap between 1 and the next value (2^-10 float16, 2^-7 bfloat16, 2^-23
+     * float32, 2^-52 float64).
+     *
+     * @throws IllegalArgumentException for a non-floating dtype
+     */
+    public double finfoEps() {
+        switch (this) {
+            case FLOAT16: return 0x1p-10;
+            case BFLOAT16: return 0x1p-7;
+            case FLOAT32: return Math.ulp(1.0f);
+            case FLOAT64: return Math.ulp(1.0);
+            default: throw new IllegalArgumentException("torch.finfo is for floating dtypes, not " + torchName());
+        }
+    }
+
+    /**
+     * {@code torch.finfo(dtype).min}: the most negative finite value (-65504 float16, about -3.39e38 bfloat16,
+     * -{@link Float#MAX_VALUE} float32, -{@link Double#MAX_VALUE} float64).
+     *
+     * @throws IllegalArgumentException for a non-floating dtype
+     */
+    public double finfoMin() {
+        switch (this) {
+            case FLOAT16: return -65504.0;
+            case BFLOAT16: return -0x1.fep127;
+            case FLOAT32: return -Float.MAX_VALUE;
+            case FLOAT64: return -Double.MAX_VALUE;
+            default: throw new IllegalArgumentException("torch.finfo is for floating dtypes, not " + torchName());
+        }
+    }
+
     /** PyTorch-style name, e.g. {@code float32}. */
     public String torchName() { return name().toLowerCase(java.util.Locale.ROOT); }
 

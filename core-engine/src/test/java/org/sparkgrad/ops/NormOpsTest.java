@@ -129,8 +129,15 @@ class NormOpsTest {
         Tensor y = NormOps.rmsNorm(x, new int[] {5}, w, null);
         Tensor ref = x.mul(x.square().mean(-1, true).add(Math.ulp(1.0)).rsqrt()).mul(w);
         assertClose(ref.toDoubleArray(), y.toDoubleArray(), 1e-12, "rms_norm");
-        assertEquals(Math.ulp(1.0f), NormOps.finfoEps(DType.FLOAT32), 0);
-        assertEquals(1.1920928955078125e-07, NormOps.finfoEps(DType.FLOAT32), 0);
+        assertEquals(Math.ulp(1.0f), DType.FLOAT32.finfoEps(), 0);
+        assertEquals(1.1920928955078125e-07, DType.FLOAT32.finfoEps(), 0);
+        // torch.finfo for the 16-bit dtypes, from their bit patterns
+        assertEquals(org.sparkgrad.tensor.HalfFloat.halfToFloat((short) 0x3c01) - 1.0, DType.FLOAT16.finfoEps(), 0);
+        assertEquals(org.sparkgrad.tensor.HalfFloat.bfloat16ToFloat((short) 0x3f81) - 1.0, DType.BFLOAT16.finfoEps(), 0);
+        assertEquals(-org.sparkgrad.tensor.HalfFloat.halfToFloat((short) 0x7bff), DType.FLOAT16.finfoMin(), 0);
+        assertEquals(-org.sparkgrad.tensor.HalfFloat.bfloat16ToFloat((short) 0x7f7f), DType.BFLOAT16.finfoMin(), 0);
+        assertEquals(-Double.MAX_VALUE, DType.FLOAT64.finfoMin(), 0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, DType.INT64::finfoEps);
     }
 
     @Test
